@@ -1,0 +1,140 @@
+"""The ``aigve`` console command: ``aigve run CONFIG ...``, ``aigve weights ...``, ``aigve metrics``.
+
+``python main_aigve.py CONFIG ...`` is ``aigve run CONFIG ...``.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import os.path as osp
+import sys
+from typing import Any, Sequence
+
+#: short ``--cfg-options`` keys that are applied to the dataset of ``val_dataloader``
+DATASET_SHORTCUTS = ('data_root', 'ann_file')
+
+
+def add_run_parser(subparsers: Any) -> None:
+    """Add the arguments of ``aigve run`` (also those of ``main_aigve.py``)."""
+    from mmengine.config import DictAction
+
+    p = subparsers.add_parser('run', help='evaluate the metrics of a config', description=__doc__)
+    p.add_argument('config', help='config file, e.g. configs/fvd.py')
+    p.add_argument('--work-dir', help='folder for logs and results.json (default: work_dirs/<config name>)')
+    p.add_argument('--out', help='also write the results JSON to this file')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                   help='override config keys, e.g. data_root=/data/set val_evaluator.device=cpu')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    p.add_argument('--strict', action='store_true', help='stop at the first video that cannot be read')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+
+
+def load_config(config: str, cfg_options: dict | None = None, work_dir: str | None = None,
+                launcher: str = 'none', strict: bool = False, out: str | None = None) -> Any:
+    """Load ``config`` and apply the command-line overrides; return an mmengine ``Config``."""
+    from mmengine.config import Config
+
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config not found: {config}; configs live in configs/, e.g. configs/fvd.py')
+    cfg = Config.fromfile(config)
+    options = dict(cfg_options or {})
+    for key in DATASET_SHORTCUTS:
+        if key in options:
+            options[f'val_dataloader.dataset.{key}'] = options[key]
+    if options:
+        cfg.merge_from_dict(options)
+    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
+    cfg.launcher = launcher
+    cfg.val_cfg.strict = bool(strict or cfg.val_cfg.get('strict', False))
+    if out:
+        cfg.val_cfg.out_file = out
+    check_metric_types(cfg)
+    return cfg
+
+
+def check_metric_types(cfg: Any) -> None:
+    """Fail early, with a did-you-mean hint, when ``val_evaluator`` names an unregistered metric."""
+    from mmengine.registry import init_default_scope
+
+    from aigve.registry import METRICS
+
+    init_default_scope(cfg.get('default_scope', 'aigve'))
+    if cfg.get('custom_imports'):
+        from mmengine.utils import import_modules_from_strings
+        import_modules_from_strings(**cfg.custom_imports)
+    METRICS.import_from_location()
+    evaluators = cfg.get('val_evaluator')
+    items = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
+    known = sorted(METRICS.module_dict)
+    for item in items:
+        name = item.get('type') if isinstance(item, dict) else None
+        if isinstance(name, str) and METRICS.get(name) is None:
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = f'; did you mean: {", ".join(close)}?' if close else f'; registered: {", ".join(known)}'
+            raise KeyError(f'metric {name!r} is not in the aigve metric registry (check `val_evaluator` in your '
+                           f'config){hint}')
+
+
+def run(args: argparse.Namespace) -> int:
+    """``aigve run``: evaluate and write ``<work_dir>/results.json``."""
+    from mmengine.runner import Runner
+
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher, args.strict, args.out)
+    runner = Runner.from_cfg(cfg)
+    runner.val()
+    results = runner.val_loop.results
+    if runner.rank == 0:
+        n = results['num_videos']
+        lines = [f'{k}: {v:.6g}' for k, v in results['metrics'].items()]
+        print('\n'.join(lines), file=sys.stdout)
+        print(f"scored {n['scored']} videos, {n['failed']} failed -> {osp.join(cfg.work_dir, 'results.json')}")
+        for f in results['failures']:
+            print(f"  failed: {f['video']}: {f['reason']}")
+    return 0
+
+
+def list_metrics(args: argparse.Namespace) -> int:
+    """``aigve metrics``: print the registered metrics and their cards."""
+    import json
+
+    from aigve.registry import METRICS
+    METRICS.import_from_location()
+    cards = [cls.card() for _, cls in sorted(METRICS.module_dict.items()) if hasattr(cls, 'card')]
+    print(json.dumps(cards, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``aigve`` argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog='aigve', description='Evaluate AI-generated videos.')
+    sub = parser.add_subparsers(dest='command', required=True)
+    add_run_parser(sub)
+    from aigve.utils.weights import add_weights_parser
+    add_weights_parser(sub)
+    sub.add_parser('metrics', help='list the registered metrics and their cards')
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aigve`` command; user errors print one line and exit with 1."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == 'run':
+            return run(args)
+        if args.command == 'metrics':
+            return list_metrics(args)
+        from aigve.utils.weights import run_weights_command
+        return run_weights_command(args)
+    except (FileNotFoundError, KeyError, ValueError, ImportError, RuntimeError, TypeError) as e:
+        if os.environ.get('AIGVE_DEBUG'):
+            raise
+        message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+        print(f'aigve: error: {message} (set AIGVE_DEBUG=1 for a traceback)', file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

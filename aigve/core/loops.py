@@ -1,0 +1,136 @@
+"""``AIGVELoop``: a model-free MMEngine evaluation loop.
+
+It feeds each batch straight to the evaluator's metrics (``process``), then calls ``evaluate`` once on the
+whole dataset, and writes the results document. Videos that could not be read arrive as samples with a
+``failure`` reason: they are counted and listed in the results, never silently dropped (``strict=True``
+makes the first one fatal). The usual hooks fire, so logging and progress work as in ``ValLoop``.
+"""
+from __future__ import annotations
+
+import logging
+
+import datetime
+import os.path as osp
+import time
+from typing import Any, Sequence
+
+import torch
+from mmengine.dist import all_gather_object, get_world_size, is_main_process
+from mmengine.logging import print_log
+from mmengine.runner.amp import autocast
+from mmengine.runner.base_loop import BaseLoop
+
+from aigve.core.results import build_results, merge_per_video, provenance
+from aigve.registry import LOOPS
+from aigve.utils.atomic import write_json_atomic
+
+
+class VideoFailure(RuntimeError):
+    """A video could not be read and the run is strict."""
+
+
+@LOOPS.register_module()
+class AIGVELoop(BaseLoop):
+    """Evaluate every configured metric over the dataset without a model.
+
+    Args:
+        runner: The MMEngine runner.
+        dataloader: Dataloader or its config.
+        evaluator: Evaluator, its config, or a list of metric configs.
+        strict: Stop at the first video that cannot be read. Defaults to False.
+        out_file: Also write the results document here. Defaults to None.
+        fp16: Run metric forward passes under autocast. Defaults to False.
+    """
+
+    def __init__(self, runner: Any, dataloader: Any, evaluator: Any, strict: bool = False,
+                 out_file: str | None = None, fp16: bool = False) -> None:
+        super().__init__(runner, dataloader)
+        self.evaluator = runner.build_evaluator(evaluator)
+        dataset = self.dataloader.dataset
+        if hasattr(dataset, 'metainfo'):
+            self.evaluator.dataset_meta = dataset.metainfo
+        self.strict = strict
+        self.out_file = out_file
+        self.fp16 = fp16
+        self.failures: list[dict] = []
+        self.num_scored = 0
+        self.results: dict[str, Any] | None = None
+
+    def run(self) -> dict:
+        """Run the evaluation; return the metrics dict (also written to ``<work_dir>/results.json``)."""
+        started, t0 = datetime.datetime.now(), time.perf_counter()
+        self.runner.call_hook('before_val')
+        self.runner.call_hook('before_val_epoch')
+        for idx, data_batch in enumerate(self.dataloader):
+            self.run_iter(idx, data_batch)
+        num_scored = sum(all_gather_object(self.num_scored))
+        failures = [f for part in all_gather_object(self.failures) for f in part]
+        if num_scored == 0:
+            raise RuntimeError(
+                f'no video could be scored ({len(failures)} failed); first failure: '
+                f"{failures[0]['video']}: {failures[0]['reason']}" if failures else 'the dataset is empty')
+        metrics = self.evaluator.evaluate(num_scored)
+        # videos that decoded but that a metric could not score (e.g. a 1-frame video for a temporal metric)
+        metric_failures = [f for m in self.evaluator.metrics for f in getattr(m, 'failures', [])]
+        num_scored -= len({f['video'] for f in metric_failures})
+        failures += metric_failures
+        self.results = self._results(metrics, failures, num_scored, started, time.perf_counter() - t0)
+        if is_main_process():
+            self._write(self.results)
+        self.runner.call_hook('after_val_epoch', metrics=metrics)
+        self.runner.call_hook('after_val')
+        return metrics
+
+    @torch.no_grad()
+    def run_iter(self, idx: int, data_batch: dict) -> None:
+        """Hand the readable videos of one batch to the metrics; record the others as failures."""
+        self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
+        inputs, samples = data_batch['inputs'], data_batch['data_samples']
+        ok = [i for i, s in enumerate(samples) if not s.get('failure')]
+        for i, sample in enumerate(samples):
+            if sample.get('failure'):
+                self._record_failure(sample)
+        if ok:
+            batch = dict(inputs=[inputs[i] for i in ok], data_samples=[samples[i] for i in ok])
+            with autocast(enabled=self.fp16):
+                self.evaluator.process(data_samples=batch['data_samples'], data_batch=batch)
+            self.num_scored += len(ok)
+        self.runner.call_hook('after_val_iter', batch_idx=idx, data_batch=data_batch, outputs=None)
+
+    def _record_failure(self, sample: dict) -> None:
+        failure = dict(video=sample['video'], reason=sample['failure'])
+        if self.strict:
+            raise VideoFailure(f"{failure['video']}: {failure['reason']} (run without --strict to skip it)")
+        print_log(f"skipping {failure['video']}: {failure['reason']}", logger='current', level=logging.WARNING)
+        self.failures.append(failure)
+
+    def _results(self, metrics: dict, failures: list[dict], num_scored: int, started: datetime.datetime,
+                 seconds: float) -> dict:
+        metric_objs: Sequence[Any] = self.evaluator.metrics
+        weights: dict[str, str] = {}
+        protocol: dict[str, Any] = {}
+        for m in metric_objs:
+            weights.update(getattr(m, 'weights_used', {}))
+            if getattr(m, 'protocol', None):
+                protocol[m.prefix or type(m).__name__] = m.protocol
+        devices = sorted({str(getattr(m, 'device', 'cpu')) for m in metric_objs}) or ['cpu']
+        prov = provenance(
+            device=','.join(devices),
+            config=getattr(self.runner.cfg, 'filename', None),
+            weights=weights,
+            protocol=protocol,
+            started=started,
+            seconds=seconds,
+            world_size=get_world_size())
+        per_video = merge_per_video(getattr(m, 'per_video', []) for m in metric_objs)
+        return build_results(metrics, per_video, failures, num_scored, prov)
+
+    def _write(self, results: dict) -> None:
+        path = osp.join(self.runner.work_dir, 'results.json')
+        write_json_atomic(path, results)
+        if self.out_file:
+            write_json_atomic(self.out_file, results)
+        n = results['num_videos']
+        print_log(
+            f"scored {n['scored']} videos, {n['failed']} failed; results written to {path}"
+            + (f' and {self.out_file}' if self.out_file else ''), logger='current')

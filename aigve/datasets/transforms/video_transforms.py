@@ -1,0 +1,157 @@
+"""Video pipeline steps (run in DataLoader workers).
+
+A typical pipeline::
+
+    pipeline = [
+        dict(type='OpenVideo'),                                  # generated video (+ reference when listed)
+        dict(type='SampleFrames', num_frames=16, strategy='uniform'),
+        dict(type='DecodeFrames'),
+        dict(type='PackVideoInputs'),
+    ]
+
+Every step handles the generated video and, when present, the reference video (keys prefixed ``ref_``),
+each by its own length and fps.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from aigve.registry import TRANSFORMS
+from aigve.utils.frames import frames_within_seconds, pad_indices, stride_indices, uniform_indices
+
+STRATEGIES = ('all', 'first', 'uniform')
+PREFIXES = ('', 'ref_')
+
+
+def _present(results: dict) -> list[str]:
+    """Prefixes ('' generated, 'ref_' reference) of the videos opened in ``results``."""
+    return [p for p in PREFIXES if results.get(f'{p}video_reader') is not None]
+
+
+@TRANSFORMS.register_module()
+class OpenVideo:
+    """Open the generated video and, if listed and wanted, the reference video.
+
+    Adds ``video_reader``, ``num_frames``, ``fps`` (and ``ref_*`` twins). Decoding happens in
+    :class:`DecodeFrames`, after :class:`SampleFrames` chose the frames.
+
+    Args:
+        backend: ``'auto'`` (decord, then PyAV when decord is missing or fails), ``'decord'``, ``'pyav'``
+            or ``'frames'``. Defaults to ``'auto'``.
+        with_reference: Also open ``ref_video_path`` when the entry has one. Defaults to True.
+    """
+
+    def __init__(self, backend: str = 'auto', with_reference: bool = True) -> None:
+        self.backend = backend
+        self.with_reference = with_reference
+
+    def __call__(self, results: dict) -> dict:
+        from aigve.utils.video_io import open_video
+
+        paths = [('', results['video_path'])]
+        if self.with_reference and results.get('ref_video_path'):
+            paths.append(('ref_', results['ref_video_path']))
+        for prefix, path in paths:
+            reader = open_video(path, backend=self.backend)
+            results[f'{prefix}video_reader'] = reader
+            results[f'{prefix}num_frames'] = reader.num_frames
+            results[f'{prefix}fps'] = reader.fps
+        return results
+
+
+@TRANSFORMS.register_module()
+class SampleFrames:
+    """Choose frame indices (deterministically) for each opened video.
+
+    Order of operations: keep the frames within ``max_seconds`` (at the file's real fps), take every
+    ``stride``-th of them, then ``'all'`` of those, the ``'first'`` ``num_frames``, or ``num_frames``
+    ``'uniform'``-ly spread; finally pad to ``num_frames`` when ``pad`` is set and the video is short.
+
+    Args:
+        num_frames: Frames to keep (ignored by ``'all'``). Defaults to None.
+        strategy: ``'all'``, ``'first'`` or ``'uniform'``. Defaults to ``'all'``.
+        stride: Keep every ``stride``-th frame first. Defaults to 1.
+        max_seconds: Only the first ``max_seconds`` seconds. Defaults to None (whole video).
+        pad: ``None`` (short videos stay short), ``'repeat_last'`` or ``'loop'``. Defaults to None.
+    """
+
+    def __init__(self, num_frames: int | None = None, strategy: str = 'all', stride: int = 1,
+                 max_seconds: float | None = None, pad: str | None = None) -> None:
+        if strategy not in STRATEGIES:
+            raise ValueError(f'`strategy` must be one of {STRATEGIES}, but got {strategy!r}')
+        if strategy != 'all' and (num_frames is None or num_frames <= 0):
+            raise ValueError(f'`num_frames` must be a positive int for strategy {strategy!r}, but got {num_frames}')
+        if pad is not None and num_frames is None:
+            raise ValueError('`pad` needs `num_frames`')
+        if pad not in (None, 'repeat_last', 'loop'):
+            raise ValueError(f"`pad` must be None, 'repeat_last' or 'loop', but got {pad!r}")
+        self.num_frames, self.strategy, self.stride = num_frames, strategy, stride
+        self.max_seconds, self.pad = max_seconds, pad
+        stride_indices(1, stride)  # validates stride
+
+    def indices(self, num_frames: int, fps: float | None) -> list[int]:
+        """Frame indices for a video of ``num_frames`` frames at ``fps``."""
+        limit = frames_within_seconds(num_frames, fps, self.max_seconds)
+        base = stride_indices(limit, self.stride)
+        if self.strategy == 'first':
+            base = base[:self.num_frames]
+        elif self.strategy == 'uniform':
+            base = [base[i] for i in uniform_indices(len(base), self.num_frames)] if base else []
+        if self.pad and self.num_frames:
+            base = pad_indices(base, self.num_frames, self.pad)
+        return base
+
+    def __call__(self, results: dict) -> dict:
+        for prefix in _present(results):
+            results[f'{prefix}frame_inds'] = self.indices(results[f'{prefix}num_frames'], results[f'{prefix}fps'])
+        return results
+
+
+@TRANSFORMS.register_module()
+class DecodeFrames:
+    """Decode the chosen frames (all frames when no sampler ran) into ``(T, H, W, 3)`` uint8 RGB arrays.
+
+    Adds ``frames`` (and ``ref_frames``) and closes the readers.
+    """
+
+    def __call__(self, results: dict) -> dict:
+        from aigve.utils.video_io import VideoReadError
+
+        for prefix in _present(results):
+            reader = results.pop(f'{prefix}video_reader')
+            try:
+                inds = results.get(f'{prefix}frame_inds')
+                if inds is None:
+                    inds = list(range(reader.num_frames))
+                if not inds:
+                    raise VideoReadError(f'{reader.path}: no frames to decode (the video has 0 frames)')
+                results[f'{prefix}frames'] = reader.get_frames(inds)
+            finally:
+                reader.close()
+        return results
+
+
+@TRANSFORMS.register_module()
+class PackVideoInputs:
+    """Pack into ``dict(inputs=(T, C, H, W) uint8 tensor, data_samples=dict(...))`` (see BaseVideoDataset)."""
+
+    def __call__(self, results: dict) -> dict:
+        def to_tensor(frames: np.ndarray | None) -> torch.Tensor | None:
+            if frames is None:
+                return None
+            return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).contiguous()
+
+        sample = dict(
+            video=results['video'],
+            video_id=results.get('video_id'),
+            prompt=results.get('prompt'),
+            ref_video=to_tensor(results.get('ref_frames')),
+            ref_video_path=results.get('ref_video_path'),
+            fps=results.get('fps'),
+            frame_inds=results.get('frame_inds'),
+            meta=results.get('meta', {}),
+        )
+        return dict(inputs=to_tensor(results['frames']), data_samples=sample)

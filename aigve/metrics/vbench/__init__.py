@@ -1,0 +1,4 @@
+"""VBench dimensions."""
+from .temporal_flickering import TemporalFlickering
+
+__all__ = ['TemporalFlickering']

@@ -1,0 +1,27 @@
+"""Child registries of MMEngine's roots.
+
+Every registry lists the package that holds its modules in ``locations``, so building anything under
+``default_scope='aigve'`` imports those modules on first use (no import-time cost for ``import aigve``).
+A user's own package registers into these same registries and is loaded with ``custom_imports``.
+"""
+from __future__ import annotations
+
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import Registry
+
+METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='aigve', locations=['aigve.metrics'])
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='aigve', locations=['aigve.datasets'])
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, scope='aigve', locations=['aigve.datasets.transforms'])
+LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope='aigve', locations=['aigve.core'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='aigve', locations=['aigve.core'])
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope='aigve', locations=['aigve.core', 'aigve.models'])
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope='aigve', locations=['aigve.datasets'])
+
+__all__ = ['METRICS', 'DATASETS', 'TRANSFORMS', 'LOOPS', 'HOOKS', 'MODELS', 'FUNCTIONS']

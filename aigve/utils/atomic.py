@@ -1,0 +1,37 @@
+"""Atomic file writes: write to a temporary file in the same folder, fsync, then rename."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = 'w') -> Iterator[Any]:
+    """Open a temporary sibling of ``path`` for writing; on success rename it onto ``path``.
+
+    A crash or an exception leaves any earlier ``path`` untouched and removes the temporary file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` atomically."""
+    with atomic_open(path, 'w') as f:
+        json.dump(data, f, indent=2, allow_nan=True)
+        f.write('\n')

@@ -1,0 +1,18 @@
+# The toy set shipped inside the package (scripts/make_toy_dataset.py): generated + reference videos, prompts.
+data_root = 'pkg://aigve/data/toy'
+ann_file = 'annotations/toy.json'
+pipeline = [
+    dict(type='OpenVideo', backend='auto'),
+    dict(type='SampleFrames', strategy='all'),
+    dict(type='DecodeFrames'),
+    dict(type='PackVideoInputs'),
+]
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    collate_fn=dict(type='video_collate'),
+    dataset=dict(type='BaseVideoDataset', data_root=data_root, ann_file=ann_file, pipeline=pipeline),
+)
+test_dataloader = val_dataloader
