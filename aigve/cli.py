@@ -27,11 +27,17 @@ def add_run_parser(subparsers: Any) -> None:
                    help='override config keys, e.g. data_root=/data/set val_evaluator.device=cpu')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     p.add_argument('--strict', action='store_true', help='stop at the first video that cannot be read')
+    resume = p.add_mutually_exclusive_group()
+    resume.add_argument('--resume', dest='resume', action='store_true', default=True,
+                        help='reuse per-video results journaled in the work dir by an earlier run (default)')
+    resume.add_argument('--fresh', dest='resume', action='store_false',
+                        help='ignore the journal of earlier runs and score every video again')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
 
 
 def load_config(config: str, cfg_options: dict | None = None, work_dir: str | None = None,
-                launcher: str = 'none', strict: bool = False, out: str | None = None) -> Any:
+                launcher: str = 'none', strict: bool = False, out: str | None = None,
+                resume: bool = True) -> Any:
     """Load ``config`` and apply the command-line overrides; return an mmengine ``Config``."""
     from mmengine.config import Config
 
@@ -44,11 +50,15 @@ def load_config(config: str, cfg_options: dict | None = None, work_dir: str | No
             options[f'val_dataloader.dataset.{key}'] = options[key]
     if options:
         cfg.merge_from_dict(options)
+    for key in ('test_dataloader', 'test_cfg', 'test_evaluator'):  # aigve runs the val loop only
+        cfg.pop(key, None)
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
     cfg.launcher = launcher
     cfg.val_cfg.strict = bool(strict or cfg.val_cfg.get('strict', False))
     if out:
         cfg.val_cfg.out_file = out
+    if not resume:
+        cfg.val_cfg.resume = False
     check_metric_types(cfg)
     return cfg
 
@@ -82,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
 
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher, args.strict, args.out)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher, args.strict, args.out,
+                      args.resume)
     runner = Runner.from_cfg(cfg)
     runner.val()
     results = runner.val_loop.results
@@ -112,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='aigve', description='Evaluate AI-generated videos.')
     sub = parser.add_subparsers(dest='command', required=True)
     add_run_parser(sub)
-    from aigve.utils.weights import add_weights_parser
+    from aigve.cli_weights import add_weights_parser
     add_weights_parser(sub)
     sub.add_parser('metrics', help='list the registered metrics and their cards')
     return parser
@@ -126,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(args)
         if args.command == 'metrics':
             return list_metrics(args)
-        from aigve.utils.weights import run_weights_command
+        from aigve.cli_weights import run_weights_command
         return run_weights_command(args)
     except (FileNotFoundError, KeyError, ValueError, ImportError, RuntimeError, TypeError) as e:
         if os.environ.get('AIGVE_DEBUG'):

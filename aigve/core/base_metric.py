@@ -55,6 +55,9 @@ class BaseVideoMetric(BaseMetric):
     needs_reference: bool = False
     needs_prompt: bool = False
     set_level: bool = False
+    #: per-video records of this metric may be journaled and reused on resume (one record per video from
+    #: ``process``); set False for a metric whose records depend on more than the video, prompt and config
+    journaled: bool = True
 
     def __init__(self, device: str = 'auto', collect_device: str = 'cpu', prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)

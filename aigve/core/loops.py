@@ -20,6 +20,7 @@ from mmengine.logging import print_log
 from mmengine.runner.amp import autocast
 from mmengine.runner.base_loop import BaseLoop
 
+from aigve.core.journal import RunJournal
 from aigve.core.results import build_results, merge_per_video, provenance
 from aigve.registry import LOOPS
 from aigve.utils.atomic import write_json_atomic
@@ -38,12 +39,14 @@ class AIGVELoop(BaseLoop):
         dataloader: Dataloader or its config.
         evaluator: Evaluator, its config, or a list of metric configs.
         strict: Stop at the first video that cannot be read. Defaults to False.
+        resume: Reuse the per-video records journaled in ``<work_dir>/journal`` by earlier runs (same video
+            content, metric config and pipeline). Defaults to True.
         out_file: Also write the results document here. Defaults to None.
         fp16: Run metric forward passes under autocast. Defaults to False.
     """
 
     def __init__(self, runner: Any, dataloader: Any, evaluator: Any, strict: bool = False,
-                 out_file: str | None = None, fp16: bool = False) -> None:
+                 out_file: str | None = None, fp16: bool = False, resume: bool = True) -> None:
         super().__init__(runner, dataloader)
         self.evaluator = runner.build_evaluator(evaluator)
         dataset = self.dataloader.dataset
@@ -55,6 +58,16 @@ class AIGVELoop(BaseLoop):
         self.failures: list[dict] = []
         self.num_scored = 0
         self.results: dict[str, Any] | None = None
+        self.journal = RunJournal(osp.join(runner.work_dir, 'journal'), runner.timestamp, runner.rank, resume)
+        self.metric_settings = self._metric_settings(evaluator)
+
+    def _metric_settings(self, evaluator_cfg: Any) -> list[Any]:
+        """What identifies how each metric scores a video: its config and the pipeline that fed it."""
+        cfgs = evaluator_cfg.get('metrics', evaluator_cfg) if isinstance(evaluator_cfg, dict) else evaluator_cfg
+        cfgs = cfgs if isinstance(cfgs, (list, tuple)) else [cfgs]
+        pipeline = self.runner.cfg.get('val_dataloader', {}).get('dataset', {}).get('pipeline')
+        return [(type(m).__name__, cfg if isinstance(cfg, dict) else repr(cfg), pipeline)
+                for m, cfg in zip(self.evaluator.metrics, cfgs)]
 
     def run(self) -> dict:
         """Run the evaluation; return the metrics dict (also written to ``<work_dir>/results.json``)."""
@@ -93,9 +106,29 @@ class AIGVELoop(BaseLoop):
         if ok:
             batch = dict(inputs=[inputs[i] for i in ok], data_samples=[samples[i] for i in ok])
             with autocast(enabled=self.fp16):
-                self.evaluator.process(data_samples=batch['data_samples'], data_batch=batch)
+                for metric, settings in zip(self.evaluator.metrics, self.metric_settings):
+                    self._process(metric, settings, batch)
             self.num_scored += len(ok)
         self.runner.call_hook('after_val_iter', batch_idx=idx, data_batch=data_batch, outputs=None)
+
+    def _process(self, metric: Any, settings: Any, batch: dict) -> None:
+        """Feed ``batch`` to ``metric``; per-video metrics skip videos journaled by an earlier run."""
+        if getattr(metric, 'set_level', True) or not getattr(metric, 'journaled', False):
+            metric.process(batch, batch['data_samples'])
+            return
+        samples = batch['data_samples']
+        keys = [RunJournal.key(s, settings) for s in samples]
+        stored = [self.journal.get(k) for k in keys]
+        todo = [i for i, r in enumerate(stored) if r is None]
+        if todo:
+            start = len(metric.results)
+            sub = dict(inputs=[batch['inputs'][i] for i in todo], data_samples=[samples[i] for i in todo])
+            metric.process(sub, sub['data_samples'])
+            self.journal.append(zip([keys[i] for i in todo], metric.results[start:]))
+        for sample, record in zip(samples, stored):
+            if record is not None:
+                metric.results.append({**record, 'video': sample['video'], 'video_id': sample.get('video_id')})
+                self.journal.reused += 1
 
     def _record_failure(self, sample: dict) -> None:
         failure = dict(video=sample['video'], reason=sample['failure'])

@@ -35,8 +35,9 @@ def _present(results: dict) -> list[str]:
 class OpenVideo:
     """Open the generated video and, if listed and wanted, the reference video.
 
-    Adds ``video_reader``, ``num_frames``, ``fps`` (and ``ref_*`` twins). Decoding happens in
-    :class:`DecodeFrames`, after :class:`SampleFrames` chose the frames.
+    Adds ``video_reader``, ``num_frames``, ``fps``, ``video_sha256`` (content hash: the key of the run journal
+    and of feature caches) and their ``ref_*`` twins. Decoding happens in :class:`DecodeFrames`, after
+    :class:`SampleFrames` chose the frames.
 
     Args:
         backend: ``'auto'`` (decord, then PyAV when decord is missing or fails), ``'decord'``, ``'pyav'``
@@ -49,6 +50,7 @@ class OpenVideo:
         self.with_reference = with_reference
 
     def __call__(self, results: dict) -> dict:
+        from aigve.utils.hashing import file_sha256
         from aigve.utils.video_io import open_video
 
         paths = [('', results['video_path'])]
@@ -59,6 +61,7 @@ class OpenVideo:
             results[f'{prefix}video_reader'] = reader
             results[f'{prefix}num_frames'] = reader.num_frames
             results[f'{prefix}fps'] = reader.fps
+            results[f'{prefix}video_sha256'] = file_sha256(path)
         return results
 
 
@@ -150,6 +153,9 @@ class PackVideoInputs:
             prompt=results.get('prompt'),
             ref_video=to_tensor(results.get('ref_frames')),
             ref_video_path=results.get('ref_video_path'),
+            video_path=results.get('video_path'),
+            video_sha256=results.get('video_sha256'),
+            ref_video_sha256=results.get('ref_video_sha256'),
             fps=results.get('fps'),
             frame_inds=results.get('frame_inds'),
             meta=results.get('meta', {}),

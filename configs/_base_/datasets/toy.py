@@ -12,7 +12,7 @@ val_dataloader = dict(
     num_workers=2,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    collate_fn=dict(type='video_collate'),
+    collate_fn=dict(type='aigve.video_collate'),
     dataset=dict(type='BaseVideoDataset', data_root=data_root, ann_file=ann_file, pipeline=pipeline),
 )
 test_dataloader = val_dataloader

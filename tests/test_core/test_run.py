@@ -1,0 +1,167 @@
+"""End to end through main_aigve.py: results contract, failures, --strict, overrides, resume."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers.videos import synthetic_frames, write_frames_folder, write_lossless, write_video
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make_dataset(root: Path) -> Path:
+    """4 readable videos (lossless flicker, lossless static, h264, frames folder) + 3 broken entries."""
+    (root / 'videos').mkdir(parents=True)
+    flicker = np.zeros((6, 16, 16, 3), np.uint8)
+    flicker[1::2] = 255
+    write_lossless(root / 'videos/flicker.mkv', flicker)
+    write_lossless(root / 'videos/static.mkv', np.repeat(synthetic_frames(1, 16, 16), 5, axis=0))
+    write_video(root / 'videos/moving.mp4', synthetic_frames(10, 32, 32))
+    write_frames_folder(root / 'videos/frames', np.repeat(synthetic_frames(1, 16, 16), 4, axis=0))
+    (root / 'videos/empty.mp4').write_bytes(b'')
+    (root / 'videos/not_a_video.mp4').write_text('hello')
+    entries = ['flicker.mkv', 'static.mkv', 'moving.mp4', 'frames', 'empty.mp4', 'not_a_video.mp4', 'missing.mp4']
+    ann = dict(metainfo=dict(name='t'), data_list=[dict(video_path_pd=f'videos/{e}', prompt_gt=e) for e in entries])
+    (root / 'ann.json').write_text(json.dumps(ann))
+    return root
+
+
+def run(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / 'main_aigve.py'), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, 'PYTHONPATH': str(REPO), **(env or {})})
+
+
+@pytest.fixture(scope='module')
+def dataset(tmp_path_factory) -> Path:
+    return make_dataset(tmp_path_factory.mktemp('data'))
+
+
+def flicker_args(dataset: Path, work_dir: Path, *extra: str) -> list[str]:
+    return [str(REPO / 'configs/temporal_flickering.py'), '--work-dir', str(work_dir), '--cfg-options',
+            f'data_root={dataset}', 'ann_file=ann.json', 'val_dataloader.batch_size=3', *extra]
+
+
+def test_run_writes_the_results_contract_and_counts_failures(dataset, tmp_path):
+    out = tmp_path / 'copy.json'
+    proc = run([*flicker_args(dataset, tmp_path / 'wd'), '--out', str(out)], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((tmp_path / 'wd/results.json').read_text())
+    assert json.loads(out.read_text()) == results
+    assert results['num_videos'] == dict(scored=4, failed=3)
+    per_video = {r['video']: r['temporal_flickering/temporal_flickering'] for r in results['per_video']}
+    assert per_video['videos/flicker.mkv'] == 0.0  # lossless alternating black/white
+    assert per_video['videos/static.mkv'] == 1.0
+    assert per_video['videos/frames'] == 1.0
+    assert 0.0 < per_video['videos/moving.mp4'] < 1.0
+    assert results['metrics']['temporal_flickering/temporal_flickering'] == pytest.approx(
+        sum(per_video.values()) / 4, abs=1e-12)  # sample-weighted over every batch, not the last one
+    failures = {f['video']: f['reason'] for f in results['failures']}
+    assert set(failures) == {'videos/empty.mp4', 'videos/not_a_video.mp4', 'videos/missing.mp4'}
+    assert all('\n' not in r and r for r in failures.values())
+    assert 'empty.mp4' in failures['videos/empty.mp4'] and 'missing.mp4' in failures['videos/missing.mp4']
+    prov = results['provenance']
+    assert prov['device'] == 'cpu' and prov['world_size'] == 1 and prov['config'].endswith('temporal_flickering.py')
+    assert {'aigve', 'torch', 'weights', 'started', 'seconds'} <= set(prov)
+    assert 'scored 4 videos, 3 failed' in proc.stdout
+
+
+def test_strict_makes_the_first_unreadable_video_fatal_with_one_line(dataset, tmp_path):
+    proc = run([*flicker_args(dataset, tmp_path / 'wd'), '--strict'], cwd=tmp_path)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert 'empty.mp4' in last and '--strict' in last, proc.stderr[-2000:]
+    assert not (tmp_path / 'wd/results.json').exists()
+
+
+def test_unknown_metric_gets_a_did_you_mean(dataset, tmp_path):
+    proc = run([*flicker_args(dataset, tmp_path / 'wd'), 'val_evaluator.type=TemporalFlickerin'], cwd=tmp_path)
+    assert proc.returncode == 1
+    assert 'did you mean: TemporalFlickering' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+
+
+def test_missing_config_is_one_line(tmp_path):
+    proc = run(['configs/nope.py'], cwd=tmp_path)
+    assert proc.returncode == 1 and 'config not found' in proc.stderr and 'Traceback' not in proc.stderr
+
+
+COUNTING_METRIC = textwrap.dedent('''
+    import os, time
+    from aigve.core import BaseVideoMetric
+    from aigve.registry import METRICS
+
+    @METRICS.register_module()
+    class CountingBrightness(BaseVideoMetric):
+        """Mean brightness; appends one line per scored video to $COUNT_FILE, sleeps to be killable."""
+        default_prefix = 'brightness'
+
+        def __init__(self, sleep=0.0, **kwargs):
+            super().__init__(**kwargs)
+            self.sleep = sleep
+
+        def score_batch(self, videos, samples):
+            out = []
+            for v, s in zip(videos, samples):
+                time.sleep(self.sleep)
+                with open(os.environ['COUNT_FILE'], 'a') as f:
+                    f.write(s['video'] + '\\n')
+                out.append(dict(brightness=float(v.float().mean() / 255)))
+            return out
+''')
+
+
+def test_kill_and_resume_gives_identical_results_with_only_the_remaining_work(tmp_path):
+    data = tmp_path / 'data'
+    (data / 'v').mkdir(parents=True)
+    for i in range(8):
+        write_lossless(data / f'v/{i}.mkv', synthetic_frames(3, 16, 16, seed=i, noise=20))
+    ann = dict(data_list=[dict(video_path_pd=f'v/{i}.mkv') for i in range(8)])
+    (data / 'ann.json').write_text(json.dumps(ann))
+    (tmp_path / 'plug.py').write_text(COUNTING_METRIC)
+    config = tmp_path / 'cfg.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
+        custom_imports = dict(imports=['plug'], allow_failed_imports=False)
+        val_dataloader = dict(batch_size=1, num_workers=0, dataset=dict(data_root='{data}', ann_file='ann.json'))
+        val_evaluator = dict(type='CountingBrightness', sleep=0.4, device='cpu')
+    '''))
+    env = {**os.environ, 'PYTHONPATH': f'{tmp_path}:{REPO}'}
+    args = [sys.executable, str(REPO / 'main_aigve.py'), str(config), '--work-dir', str(tmp_path / 'wd')]
+    # uninterrupted reference run in its own work dir
+    ref_count = tmp_path / 'ref_count.txt'
+    ref = subprocess.run([*args[:-1], str(tmp_path / 'ref_wd')], env={**env, 'COUNT_FILE': str(ref_count)},
+                         capture_output=True, text=True, timeout=300)
+    assert ref.returncode == 0, ref.stderr[-2000:]
+    # kill -9 once a few videos are journaled
+    count = tmp_path / 'count.txt'
+    proc = subprocess.Popen(args, env={**env, 'COUNT_FILE': str(count)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    import time
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if count.exists() and len(count.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    done_before = len(count.read_text().splitlines())
+    assert 3 <= done_before < 8
+    assert not (tmp_path / 'wd/results.json').exists()
+    resumed = subprocess.run(args, env={**env, 'COUNT_FILE': str(count)}, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    scored = count.read_text().splitlines()
+    # only the remaining model work: at most one video (in flight at the kill) is scored twice
+    assert len(scored) - done_before <= 8 - done_before + 1
+    assert len(scored) < 8 + done_before
+    a = json.loads((tmp_path / 'wd/results.json').read_text())
+    b = json.loads((tmp_path / 'ref_wd/results.json').read_text())
+    for doc in (a, b):
+        doc.pop('provenance')
+    assert a == b
