@@ -86,6 +86,16 @@ def check_metric_types(cfg: Any) -> None:
                            f'config){hint}')
 
 
+def init_cpu_distributed(launcher: str, cfg: Any) -> None:
+    """Start the process group ourselves on a CPU-only machine (MMEngine's launcher assumes CUDA)."""
+    import torch
+    import torch.distributed as dist
+
+    if launcher == 'pytorch' and not torch.cuda.is_available() and not dist.is_initialized():
+        backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
+        dist.init_process_group(backend='gloo' if backend == 'nccl' else backend)
+
+
 def run(args: argparse.Namespace) -> int:
     """``aigve run``: evaluate and write ``<work_dir>/results.json``."""
     from mmengine.runner import Runner
@@ -94,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher, args.strict, args.out,
                       args.resume)
+    init_cpu_distributed(args.launcher, cfg)
     runner = Runner.from_cfg(cfg)
     runner.val()
     results = runner.val_loop.results

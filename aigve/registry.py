@@ -11,6 +11,7 @@ from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
@@ -22,6 +23,8 @@ TRANSFORMS = Registry(
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope='aigve', locations=['aigve.core'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='aigve', locations=['aigve.core'])
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='aigve', locations=['aigve.core', 'aigve.models'])
+MODEL_WRAPPERS = Registry(
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='aigve', locations=['aigve.core'])
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope='aigve', locations=['aigve.datasets'])
 
-__all__ = ['METRICS', 'DATASETS', 'TRANSFORMS', 'LOOPS', 'HOOKS', 'MODELS', 'FUNCTIONS']
+__all__ = ['METRICS', 'DATASETS', 'TRANSFORMS', 'LOOPS', 'HOOKS', 'MODELS', 'MODEL_WRAPPERS', 'FUNCTIONS']

@@ -132,8 +132,10 @@ class BaseVideoMetric(BaseMetric):
         Raises:
             RuntimeError: If no video was scored.
         """
-        self.failures = [dict(video=r['video'], reason=f"{self.prefix}: {r['failure']}")
-                         for r in results if 'failure' in r]
+        self.failures = [
+            dict(video=r['video'], video_id=r.get('video_id'), reason=f"{self.prefix}: {r['failure']}")
+            for r in results if 'failure' in r
+        ]
         results = [r for r in results if 'failure' not in r]
         if not results:
             raise RuntimeError(f'{type(self).__name__}: no video was scored, so there is nothing to aggregate'

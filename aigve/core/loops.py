@@ -87,6 +87,9 @@ class AIGVELoop(BaseLoop):
         metric_failures = [f for m in self.evaluator.metrics for f in getattr(m, 'failures', [])]
         num_scored -= len({f['video'] for f in metric_failures})
         failures += metric_failures
+        # dataset order, whatever the number of processes
+        failures.sort(key=lambda f: (f.get('video_id') is None, f.get('video_id') or 0))
+        failures = [dict(video=f['video'], reason=f['reason']) for f in failures]
         self.results = self._results(metrics, failures, num_scored, started, time.perf_counter() - t0)
         if is_main_process():
             self._write(self.results)
@@ -131,7 +134,7 @@ class AIGVELoop(BaseLoop):
                 self.journal.reused += 1
 
     def _record_failure(self, sample: dict) -> None:
-        failure = dict(video=sample['video'], reason=sample['failure'])
+        failure = dict(video=sample['video'], reason=sample['failure'], video_id=sample.get('video_id'))
         if self.strict:
             raise VideoFailure(f"{failure['video']}: {failure['reason']} (run without --strict to skip it)")
         print_log(f"skipping {failure['video']}: {failure['reason']}", logger='current', level=logging.WARNING)

@@ -5,7 +5,7 @@ from typing import Any
 
 from mmengine.model import BaseModel
 
-from aigve.registry import MODELS
+from aigve.registry import MODEL_WRAPPERS, MODELS
 
 
 @MODELS.register_module()
@@ -15,3 +15,15 @@ class PassThroughModel(BaseModel):
     def forward(self, inputs: Any = None, data_samples: Any = None, mode: str = 'tensor') -> list:
         """Return an empty list (the loop feeds batches straight to the metrics)."""
         return []
+
+
+@MODEL_WRAPPERS.register_module()
+class UnwrappedModel:
+    """Model 'wrapper' of distributed runs: building it returns the pass-through model itself.
+
+    The model has no parameters, so DistributedDataParallel (MMEngine's default) would refuse it; metrics
+    synchronise their own results across ranks.
+    """
+
+    def __new__(cls, module: BaseModel, **kwargs: Any) -> BaseModel:  # type: ignore[misc]
+        return module

@@ -1,6 +1,7 @@
 # Runtime shared by every config: model-free evaluation loop, logging, environment.
 default_scope = 'aigve'
 model = dict(type='PassThroughModel')
+model_wrapper_cfg = dict(type='aigve.UnwrappedModel')  # distributed runs: nothing to wrap
 work_dir = None  # set by main_aigve.py (--work-dir, default work_dirs/<config name>)
 log_level = 'INFO'
 randomness = dict(seed=0)

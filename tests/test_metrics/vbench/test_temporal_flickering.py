@@ -51,7 +51,8 @@ def test_single_frame_video_is_a_listed_failure_not_a_silent_drop():
     metric = TemporalFlickering(device='cpu')
     out = metric.evaluate_videos([torch.zeros(1, 3, 4, 4, dtype=torch.uint8), alternating()])
     assert out['temporal_flickering'] == 0.0
-    assert metric.failures == [dict(video='video_0', reason='temporal_flickering: needs at least 2 frames, got 1')]
+    assert metric.failures == [
+        dict(video='video_0', video_id=0, reason='temporal_flickering: needs at least 2 frames, got 1')]
     with pytest.raises(ValueError, match='at least 2 frames'):
         metric.score(torch.zeros(1, 3, 4, 4, dtype=torch.uint8))
 
