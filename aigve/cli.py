@@ -129,6 +129,20 @@ def list_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cache_command(args: argparse.Namespace) -> int:
+    """``aigve cache info|clear``: size of the feature cache under ``$AIGVE_HOME/features``, or empty it."""
+    from aigve.utils.feature_cache import FeatureCache
+
+    cache = FeatureCache()
+    if args.action == 'clear':
+        cache.clear()
+        print(f'cleared {cache.root}')
+    else:
+        print(f'{cache.root}: {len(cache.files())} files, {cache.size_bytes() / 1024**2:.1f} MiB '
+              f'(cap {cache.max_bytes / 1024**3:.1f} GiB, AIGVE_FEATURE_CACHE_MAX_GB)')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``aigve`` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog='aigve', description='Evaluate AI-generated videos.')
@@ -137,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     from aigve.cli_weights import add_weights_parser
     add_weights_parser(sub)
     sub.add_parser('metrics', help='list the registered metrics and their cards')
+    from aigve.service.cli import add_serve_parser
+    add_serve_parser(sub)
+    cache = sub.add_parser('cache', help='show or clear the feature cache')
+    cache.add_argument('action', choices=['info', 'clear'])
     return parser
 
 
@@ -148,6 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(args)
         if args.command == 'metrics':
             return list_metrics(args)
+        if args.command == 'serve':
+            from aigve.service.cli import run_serve
+            return run_serve(args)
+        if args.command == 'cache':
+            return cache_command(args)
         from aigve.cli_weights import run_weights_command
         return run_weights_command(args)
     except (FileNotFoundError, KeyError, ValueError, ImportError, RuntimeError, TypeError) as e:

@@ -1,4 +1,5 @@
 """All aigve metrics. Importing this registers them; heavy libraries load only when a metric is built."""
+from .text_video import BLIPSim, CLIPSim, CLIPTemp, PickScore
 from .vbench import TemporalFlickering
 
-__all__ = ['TemporalFlickering']
+__all__ = ['TemporalFlickering', 'CLIPSim', 'CLIPTemp', 'BLIPSim', 'PickScore']
