@@ -32,7 +32,8 @@ def _looks_like_path(text: str) -> bool:
 
 def _repo_and_revision(name_or_path: str, revision: str | None) -> tuple[str, str, str]:
     """(display name, repo id, revision) of a manifest name or hub id."""
-    spec = WEIGHTS.get(name_or_path)
+    spec = WEIGHTS.get(name_or_path) or next(
+        (w for w in WEIGHTS.values() if w.is_hf_model and w.hf_repo == name_or_path), None)
     if spec is not None:
         if spec.hf_repo is None:
             raise ValueError(f'{name_or_path!r} is a single-file checkpoint, not a Hugging Face model; use '
