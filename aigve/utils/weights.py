@@ -75,6 +75,8 @@ class WeightSpec:
         description: What the file is and who uses it. Defaults to ''.
         sha256_prefix: Leading hex digits of the sha256 as carried in the file name (torch-hub
             convention). Defaults to None.
+        manual_source: For a checkpoint with no public download address: where a user can obtain it.
+            Such a file resolves only from ``model_path`` or the cache. Defaults to None.
     """
 
     name: str
@@ -89,13 +91,14 @@ class WeightSpec:
     size: int | None = None
     description: str = ''
     sha256_prefix: str | None = None
+    manual_source: str | None = None
 
     def __post_init__(self) -> None:
         for field in ('name', 'filename', 'metric', 'license'):
             if not isinstance(getattr(self, field), str) or not getattr(self, field):
                 raise ValueError(f'`{field}` must be a non-empty str, but got {getattr(self, field)!r}')
-        if self.url is None and self.hf_repo is None:
-            raise ValueError(f'{self.name}: `url` or `hf_repo` must be given, but got neither')
+        if self.url is None and self.hf_repo is None and not self.manual_source:
+            raise ValueError(f'{self.name}: `url`, `hf_repo` or `manual_source` must be given, but got none')
         if not self.is_hf_model and ('/' in self.filename or '\\' in self.filename):
             raise ValueError(f'{self.name}: `filename` must be a bare file name, but got {self.filename!r}')
         if self.sha256 is not None and not (len(self.sha256) == 64 and _HEX.match(self.sha256)):
@@ -222,6 +225,65 @@ _MANIFEST: list[WeightSpec] = [
         hf_repo='laion/CLIP-ViT-H-14-laion2B-s32B-b79K',
         hf_revision='main',
         description="LAION CLIP ViT-H/14; PickScore's processor (tokenizer + image preprocessing) comes from here."),
+    WeightSpec(
+        name='gstvqa-konvid',
+        filename='training-all-data-GSTVQA-konvid-EXP0-best',
+        metric='gstvqa',
+        license='unspecified (the GSTVQA repository has no LICENSE file)',
+        url='https://github.com/Baoliang93/GSTVQA/raw/main/TCSVT_Release/GVQA_Release/GVQA_Cross/models/training-all-data-GSTVQA-konvid-EXP0-best',
+        description='GSTVQA (Chen et al., TCSVT 2021) trained on KoNViD-1k (default).'),
+    WeightSpec(
+        name='gstvqa-cvd2014',
+        filename='training-all-data-GSTVQA-cvd14-EXP0-best',
+        metric='gstvqa',
+        license='unspecified (the GSTVQA repository has no LICENSE file)',
+        url='https://github.com/Baoliang93/GSTVQA/raw/main/TCSVT_Release/GVQA_Release/GVQA_Cross/models/training-all-data-GSTVQA-cvd14-EXP0-best',
+        description='GSTVQA (Chen et al., TCSVT 2021) trained on CVD2014.'),
+    WeightSpec(
+        name='gstvqa-livequalcomm',
+        filename='training-all-data-GSTVQA-liveq-EXP0-best',
+        metric='gstvqa',
+        license='unspecified (the GSTVQA repository has no LICENSE file)',
+        url='https://github.com/Baoliang93/GSTVQA/raw/main/TCSVT_Release/GVQA_Release/GVQA_Cross/models/training-all-data-GSTVQA-liveq-EXP0-best',
+        description='GSTVQA (Chen et al., TCSVT 2021) trained on LIVE-Qualcomm.'),
+    WeightSpec(
+        name='gstvqa-livevqc',
+        filename='training-all-data-GSTVQA-livev-EXP0-best',
+        metric='gstvqa',
+        license='unspecified (the GSTVQA repository has no LICENSE file)',
+        url='https://github.com/Baoliang93/GSTVQA/raw/main/TCSVT_Release/GVQA_Release/GVQA_Cross/models/training-all-data-GSTVQA-livev-EXP0-best',
+        description='GSTVQA (Chen et al., TCSVT 2021) trained on LIVE-VQC.'),
+    WeightSpec(
+        name='vgg16-imagenet',
+        filename='vgg16-397923af.pth',
+        metric='gstvqa',
+        license='BSD-3-Clause',
+        url='https://download.pytorch.org/models/vgg16-397923af.pth',
+        sha256_prefix='397923af',
+        description="torchvision VGG16 ImageNet-1k weights: GSTVQA's frame feature extractor."),
+    WeightSpec(
+        name='simplevqa-lsvq',
+        filename='UGC_BVQA_model.pth',
+        metric='simple_vqa',
+        license='Apache-2.0 (SimpleVQA repository)',
+        url='https://drive.google.com/uc?export=download&id=137XJdq3reNMJ9tkBNqKUYTY_dTlcwXc3',
+        description='SimpleVQA (Sun et al., ACM MM 2022) trained on LSVQ. Google Drive may answer with a '
+        'confirmation page (refused as HTML): then download it in a browser and pass model_path.'),
+    WeightSpec(
+        name='slowfast-r50-k400',
+        filename='SLOWFAST_8x8_R50.pyth',
+        metric='slowfast',
+        license='Apache-2.0',
+        url='https://dl.fbaipublicfiles.com/pytorchvideo/model_zoo/kinetics/SLOWFAST_8x8_R50.pyth',
+        description='PyTorchVideo SlowFast-R50 8x8 Kinetics-400 (weights under model_state): motion features '
+        'of SimpleVQA and LightVQA+.'),
+    WeightSpec(
+        name='lightvqa-plus',
+        filename='last2_SI+TI_epoch_19_SRCC_0.925264.pth',
+        metric='lightvqa_plus',
+        license='unknown',
+        manual_source='not published; request it from the Light-VQA+ authors and pass model_path',
+        description='LightVQA+ trained on VEC-QA (file name from the older AIGVE toolkit config).'),
 ]
 
 #: Manifest: name -> spec. Add entries with :func:`register_weights` or in ``_MANIFEST`` above.
@@ -520,6 +582,9 @@ def resolve_weights(name: str,
         _log_loaded(spec.name, cache)
         return ResolvedWeights(cache, sha256, 'cache', spec.name)
 
+    if spec.download_url is None:
+        raise WeightsNotFoundError(_not_found_message(
+            spec, cache, f'impossible, there is no public download address ({spec.manual_source})'))
     if is_offline():
         raise WeightsNotFoundError(_not_found_message(
             spec, cache, 'skipped, offline mode is on (AIGVE_OFFLINE or HF_HUB_OFFLINE is set)'))

@@ -22,7 +22,7 @@ import pytest
 
 from aigve import cli_weights
 from aigve.utils import weights as W
-from aigve.utils.weights import (WEIGHTS, ResolvedWeights, UnknownWeightsError, WeightsHashError,
+from aigve.utils.weights import (WEIGHTS, ResolvedWeights, UnknownWeightsError, WeightsHashError, resolve_weights,
                                  WeightsNotFoundError, WeightSpec)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -162,7 +162,10 @@ def test_manifest_entries_are_consistent():
         if spec.is_hf_model:
             assert re.fullmatch(r'[\w.-]+/[\w.-]+', spec.hf_repo), name
             continue
-        assert spec.download_url.startswith('https://'), name
+        if spec.download_url is None:
+            assert spec.manual_source, name
+        else:
+            assert spec.download_url.startswith('https://'), name
         suffix = re.search(r'-([0-9a-f]{8,})\.\w+$', spec.filename)
         if suffix:  # torch-hub convention: the name carries the sha256 prefix, so the manifest must check it
             assert spec.sha256_prefix == suffix.group(1), name
@@ -171,7 +174,7 @@ def test_manifest_entries_are_consistent():
 
 
 @pytest.mark.parametrize('kw,match', [
-    (dict(url=None), 'url` or `hf_repo'),
+    (dict(url=None), 'url`, `hf_repo` or `manual_source`'),
     (dict(sha256='abc'), '64 lowercase hex'),
     (dict(sha256_prefix='XYZ'), 'lowercase hex'),
     (dict(sha256=PAYLOAD_SHA, sha256_prefix='ffff'), 'does not start with'),
@@ -424,3 +427,12 @@ def test_download_script(home, server, tiny, capsys):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert 'fvd-videomae' in out.stdout
+
+
+def test_manual_only_checkpoint_names_where_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv('AIGVE_HOME', str(tmp_path))
+    monkeypatch.delenv('AIGVE_OFFLINE', raising=False)
+    monkeypatch.delenv('HF_HUB_OFFLINE', raising=False)
+    with pytest.raises(WeightsNotFoundError, match='no public download address') as err:
+        resolve_weights('lightvqa-plus')
+    assert 'model_path' in str(err.value)

@@ -1,0 +1,77 @@
+"""Small shared steps of the video-quality models: input checks, normalisation, resizing, batching."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+KINETICS_MEAN = (0.45, 0.45, 0.45)
+KINETICS_STD = (0.225, 0.225, 0.225)
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def check_video(video: torch.Tensor, name: str = 'video') -> torch.Tensor:
+    """Check one ``(T, 3, H, W)`` uint8 RGB video with at least one frame; return it unchanged."""
+    if not isinstance(video, torch.Tensor):
+        raise TypeError(f'`{name}` must be a torch.Tensor, but got {type(video).__name__}')
+    if video.ndim != 4 or video.shape[1] != 3 or video.shape[0] < 1:
+        raise ValueError(f'`{name}` must be (T, 3, H, W) with T >= 1, but got shape {tuple(video.shape)}')
+    if video.dtype != torch.uint8:
+        raise ValueError(f'`{name}` must be uint8 in [0, 255], but got dtype {video.dtype}')
+    return video
+
+
+def normalise(frames: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """uint8 or [0, 1] float ``(..., 3, H, W)`` -> ``(x / 255 - mean) / std`` in float32."""
+    x = frames.float()
+    if frames.dtype == torch.uint8:
+        x = x / 255.0
+    m = torch.tensor(mean, dtype=x.dtype, device=x.device).view(3, 1, 1)
+    s = torch.tensor(std, dtype=x.dtype, device=x.device).view(3, 1, 1)
+    return (x - m) / s
+
+
+def resize(frames: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bilinear, antialiased resize of float ``(N, 3, H, W)`` to ``size = (h, w)`` (PIL-like)."""
+    if tuple(frames.shape[-2:]) == tuple(size):
+        return frames
+    return F.interpolate(frames, size=size, mode='bilinear', align_corners=False, antialias=True)
+
+
+def short_side_size(height: int, width: int, short: int) -> tuple[int, int]:
+    """Output size of torchvision's ``Resize(short)``: short side to ``short``, long side scaled (floor)."""
+    if height <= width:
+        return short, int(short * width / height)
+    return int(short * height / width), short
+
+
+def center_crop(frames: torch.Tensor, size: int) -> torch.Tensor:
+    """torchvision-style centre crop of ``(N, 3, H, W)`` to ``size x size`` (needs H, W >= size)."""
+    h, w = frames.shape[-2:]
+    if h < size or w < size:
+        raise ValueError(f'frames must be at least {size}x{size} to crop, but got {h}x{w}')
+    top, left = int(round((h - size) / 2.0)), int(round((w - size) / 2.0))
+    return frames[..., top:top + size, left:left + size]
+
+
+def in_batches(x: torch.Tensor, batch_size: int, fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """Apply ``fn`` to consecutive slices of ``x`` along dim 0 and concatenate the results."""
+    return torch.cat([fn(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)], dim=0)
+
+
+def check_positive_int(value: int, name: str) -> int:
+    """Raise unless ``value`` is a positive int."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f'`{name}` must be a positive int, but got {value!r}')
+    return value
+
+
+def load_state_dict_file(path: str, prefix: str = 'module.') -> dict[str, torch.Tensor]:
+    """Load a checkpoint file to a plain state dict (unwrapping ``model_state``/``state_dict``, ``module.``)."""
+    from aigve.models.slowfast import extract_state_dict
+
+    return extract_state_dict(torch.load(path, map_location='cpu', weights_only=True), prefix)

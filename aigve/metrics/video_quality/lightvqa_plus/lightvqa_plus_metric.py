@@ -1,0 +1,204 @@
+"""``LightVQAPlus`` metric: exposure-aware no-reference video quality (Light-VQA+, reconstructed)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from mmengine.logging import print_log
+from torch import nn
+
+from aigve.core.base_metric import BaseVideoMetric
+from aigve.metrics.video_quality._common import (
+    CLIP_MEAN,
+    CLIP_STD,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    KINETICS_MEAN,
+    KINETICS_STD,
+    check_positive_int,
+    check_video,
+    in_batches,
+    load_state_dict_file,
+    normalise,
+    resize,
+)
+from aigve.metrics.video_quality.lightvqa_plus.functional import (
+    EXPOSURE_PROMPTS,
+    NOISE_PROMPTS,
+    NUM_KEY_FRAMES,
+    ClipExposurePrompts,
+    LightVQAPlusNet,
+    brightness_consistency,
+    clip_from,
+    key_frame_indices,
+    segment_means,
+    tile_frames,
+)
+from aigve.registry import METRICS
+
+__all__ = ['LightVQAPlus', 'build_clip_exposure_prompts']
+
+_WEIGHTS = 'lightvqa-plus'
+
+
+def build_clip_exposure_prompts(clip_model: str = 'clip-vit-base-patch32') -> ClipExposurePrompts:
+    """CLIP ViT-B/32 (transformers) with the tokenised prompts; ``clip_model`` is a manifest name, hub id or
+    local folder resolved by :func:`aigve.utils.hf.resolve_hf_model`."""
+    from transformers import CLIPModel, CLIPTokenizer
+
+    from aigve.utils.hf import resolve_hf_model
+
+    path = resolve_hf_model(clip_model)
+    tokenizer = CLIPTokenizer.from_pretrained(path)
+    model = CLIPModel.from_pretrained(path).eval()
+    noise = dict(tokenizer(list(NOISE_PROMPTS), padding=True, truncation=True, return_tensors='pt'))
+    exposure = dict(tokenizer(list(EXPOSURE_PROMPTS), padding=True, truncation=True, return_tensors='pt'))
+    prompts = ClipExposurePrompts(model, noise, exposure)
+    prompts.source_path = path
+    return prompts
+
+
+@METRICS.register_module()
+class LightVQAPlus(BaseVideoMetric):
+    """Light-VQA+ exposure-aware video quality (higher is better, in [0, 100]); architecture reconstructed.
+
+    The authors' code was never published; this follows Light-VQA's released model and the Light-VQA+
+    paper (CLIP-guided brightness/noise features). ``docs/metrics/lightvqa_plus.md`` lists every inferred
+    part. A checkpoint that does not match the reconstruction fails ``strict=True`` loading loudly.
+
+    Inputs:
+        ``videos``: ``(T, 3, H, W)`` uint8 RGB, any ``T >= 1``. 8 key frames; CLIP runs on 15 tiles of every
+        frame (the global brightness/noise and brightness-consistency features use the whole video).
+
+    Outputs per video: ``lightvqa_plus``, the mean of the 8 key-frame scores.
+
+    Args:
+        model_path: The Light-VQA+ checkpoint (whole network state dict). Defaults to None (resolver).
+        clip_model: CLIP manifest name, hub id or folder. Defaults to ``'clip-vit-base-patch32'``.
+        slowfast_model_path: ``SLOWFAST_8x8_R50.pyth`` (or a folder). Defaults to None (resolver).
+        net: A ready :class:`LightVQAPlusNet`. Defaults to None.
+        motion_extractor: A ready module with ``forward_features([slow, fast]) -> (N, 2304)``. Defaults to None.
+        exposure_prompts: A ready :class:`ClipExposurePrompts`. Defaults to None.
+        pretrained: Load the checkpoints; ``False`` gives random weights (tests only). Defaults to True.
+        frame_size: ``(h, w)`` key frames and CLIP frames are resized to; a multiple of ``tile_size`` in
+            3 x 5 tiles. Defaults to ``(672, 1120)``.
+        tile_size: CLIP tile side. Defaults to 224.
+        motion_size: Side of the SlowFast frames. Defaults to 224.
+        clip_len: Frames per SlowFast clip. Defaults to 32.
+        frame_batch_size: Frames per CLIP/Swin forward (x15 tiles for CLIP). Defaults to 4.
+        clip_batch_size: Clips per SlowFast forward. Defaults to 2.
+        device: ``'auto'``, ``'cpu'`` or ``'cuda[:N]'``. Defaults to ``'auto'``.
+        collect_device: Defaults to ``'cpu'``.
+        prefix: Defaults to ``'lightvqa_plus'``.
+    """
+
+    default_prefix = 'lightvqa_plus'
+    higher_is_better = True
+    score_range = (0.0, 100.0)
+
+    def __init__(self,
+                 model_path: str | None = None,
+                 clip_model: str = 'clip-vit-base-patch32',
+                 slowfast_model_path: str | None = None,
+                 net: nn.Module | None = None,
+                 motion_extractor: nn.Module | None = None,
+                 exposure_prompts: nn.Module | None = None,
+                 pretrained: bool = True,
+                 frame_size: Sequence[int] = (672, 1120),
+                 tile_size: int = 224,
+                 motion_size: int = 224,
+                 clip_len: int = 32,
+                 frame_batch_size: int = 4,
+                 clip_batch_size: int = 2,
+                 device: str = 'auto',
+                 collect_device: str = 'cpu',
+                 prefix: str | None = None) -> None:
+        super().__init__(device=device, collect_device=collect_device, prefix=prefix)
+        self.tile_size = check_positive_int(tile_size, 'tile_size')
+        if len(frame_size) != 2 or tuple(frame_size) != (3 * tile_size, 5 * tile_size):
+            raise ValueError(f'`frame_size` must be (3 * tile_size, 5 * tile_size) = {(3 * tile_size, 5 * tile_size)}'
+                             f' (15 tiles), but got {tuple(frame_size)}')
+        self.frame_size = (int(frame_size[0]), int(frame_size[1]))
+        self.motion_size = check_positive_int(motion_size, 'motion_size')
+        self.clip_len = check_positive_int(clip_len, 'clip_len')
+        if self.clip_len < 4:
+            raise ValueError(f'`clip_len` must be >= 4 (SlowFast samples every 4th frame), but got {clip_len}')
+        self.frame_batch_size = check_positive_int(frame_batch_size, 'frame_batch_size')
+        self.clip_batch_size = check_positive_int(clip_batch_size, 'clip_batch_size')
+
+        if motion_extractor is None:
+            from aigve.models.slowfast import SlowFastR50, load_slowfast_r50
+            motion_extractor = load_slowfast_r50(slowfast_model_path, self.weights_used) if pretrained \
+                else SlowFastR50()
+        if exposure_prompts is None:
+            from aigve.utils.hf import hf_snapshot_commit
+
+            exposure_prompts = build_clip_exposure_prompts(clip_model)
+            self.weights_used[clip_model] = hf_snapshot_commit(exposure_prompts.source_path) or 'local folder'
+        if net is None:
+            net = LightVQAPlusNet()
+            if pretrained:
+                from aigve.utils.weights import resolve_weights
+                resolved = resolve_weights(_WEIGHTS, model_path)
+                net.load_state_dict(load_state_dict_file(str(resolved.path)), strict=True)
+                self.weights_used[_WEIGHTS] = resolved.sha256
+            else:
+                print_log('LightVQAPlus: pretrained=False, the network has random weights', logger='current')
+        self.net = net.to(self.device).eval().requires_grad_(False)
+        self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
+        self.exposure_prompts = exposure_prompts.to(self.device).eval().requires_grad_(False)
+        self.protocol = dict(architecture='reconstructed (code unpublished)', key_frames=NUM_KEY_FRAMES,
+                             frame_size=list(self.frame_size), tiles='3x5', clip=clip_model,
+                             motion=f'{self.clip_len}-frame clip from each key frame at {self.motion_size}')
+
+    # ---------------------------------------------------------------------------------------- steps
+    def clip_probabilities(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-frame (noise, exposure) tile probabilities x10, each ``(T, 75)``."""
+
+        def run(chunk: torch.Tensor) -> torch.Tensor:
+            frames = resize(chunk.to(self.device).float() / 255.0, self.frame_size)
+            tiles = normalise(tile_frames(frames, self.tile_size), CLIP_MEAN, CLIP_STD)
+            noise, exposure = self.exposure_prompts(tiles)
+            return torch.cat([noise.reshape(chunk.shape[0], -1), exposure.reshape(chunk.shape[0], -1)], 1).float()
+
+        both = in_batches(video, self.frame_batch_size, run)
+        half = both.shape[1] // 2
+        return both[:, :half], both[:, half:]
+
+    def temporal_features(self, video: torch.Tensor, keys: list[int]) -> torch.Tensor:
+        """SlowFast features ``(8, 2304)`` of the clips starting at the key frames."""
+        from aigve.models.slowfast import pack_pathways
+
+        clips = torch.tensor([clip_from(k, video.shape[0], self.clip_len) for k in keys])
+        used = torch.unique(clips)
+        small = resize(normalise(video[used].to(self.device), KINETICS_MEAN, KINETICS_STD),
+                       (self.motion_size, self.motion_size))
+        position = torch.empty(int(used.max()) + 1, dtype=torch.long)
+        position[used] = torch.arange(used.numel())
+        clip_frames = small[position[clips].to(self.device)]
+
+        def run(chunk: torch.Tensor) -> torch.Tensor:
+            return self.motion_extractor.forward_features(pack_pathways(chunk.permute(0, 2, 1, 3, 4))).float()
+
+        return in_batches(clip_frames, self.clip_batch_size, run)
+
+    def score_video(self, video: torch.Tensor) -> torch.Tensor:
+        """Per-key-frame scores ``(8,)`` of one uint8 video."""
+        check_video(video)
+        keys = key_frame_indices(video.shape[0])
+        noise, exposure = self.clip_probabilities(video)
+        key_index = torch.tensor(keys, device=noise.device)
+        bns = torch.cat([noise[key_index], segment_means(noise), exposure[key_index], segment_means(exposure)], 1)
+        temporal = torch.cat([self.temporal_features(video, keys), brightness_consistency(exposure)], 1)
+        frames = resize(normalise(video[keys].to(self.device), IMAGENET_MEAN, IMAGENET_STD), self.frame_size)
+        stage3, stage4 = [], []
+        for i in range(0, frames.shape[0], self.frame_batch_size):
+            s3, s4 = self.net.features(frames[i:i + self.frame_batch_size])
+            stage3.append(s3)
+            stage4.append(s4)
+        return self.net.regress(torch.cat(stage4), bns, torch.cat(stage3), temporal)
+
+    def score_batch(self, videos: Sequence[torch.Tensor], samples: Sequence[dict]) -> list[dict[str, float]]:
+        """Score each video; ``samples`` are not read."""
+        with torch.no_grad():
+            return [dict(lightvqa_plus=float(self.score_video(video).mean())) for video in videos]

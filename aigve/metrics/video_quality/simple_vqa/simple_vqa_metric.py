@@ -1,0 +1,170 @@
+"""``SimpleVQA`` metric: ResNet-50 key-frame features + SlowFast motion features (Sun et al., ACM MM 2022)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from mmengine.logging import print_log
+from torch import nn
+
+from aigve.core.base_metric import BaseVideoMetric
+from aigve.metrics.video_quality._common import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    KINETICS_MEAN,
+    KINETICS_STD,
+    center_crop,
+    check_positive_int,
+    check_video,
+    in_batches,
+    load_state_dict_file,
+    normalise,
+    resize,
+    short_side_size,
+)
+from aigve.metrics.video_quality.simple_vqa.functional import SimpleVQANet, key_frame_indices, motion_clip_indices
+from aigve.registry import METRICS
+
+__all__ = ['SimpleVQA']
+
+_WEIGHTS = 'simplevqa-lsvq'
+
+
+@METRICS.register_module()
+class SimpleVQA(BaseVideoMetric):
+    """SimpleVQA no-reference video quality, LSVQ-trained (higher is better, about the LSVQ MOS scale 0-100).
+
+    Inputs:
+        ``videos``: ``(T, 3, H, W)`` uint8 RGB, any ``T >= 1``; ``samples[i]['fps']`` is the frame rate
+        (rounded to an integer as the original). When it is None, ``fallback_fps`` is used and a warning
+        is logged once. One key frame and one 32-frame clip per second, at least ``min_seconds`` of them.
+
+    Outputs per video: ``simple_vqa``, the mean per-second quality.
+
+    Args:
+        model_path: ``UGC_BVQA_model.pth`` (or a folder holding it). Defaults to None (resolver).
+        slowfast_model_path: PyTorchVideo ``SLOWFAST_8x8_R50.pyth`` (or a folder). Defaults to None.
+        net: A ready :class:`SimpleVQANet`. Defaults to None.
+        motion_extractor: A ready module with ``forward_features([slow, fast]) -> (N, 2304)``, e.g.
+            :class:`aigve.models.slowfast.SlowFastR50`. Defaults to None.
+        pretrained: Load the checkpoints; ``False`` gives random weights (tests only). Defaults to True.
+        fallback_fps: Frame rate assumed when a sample has none. Defaults to 25.0.
+        min_seconds: Pad to at least this many seconds (the original's 8). Defaults to 8.
+        resize_short: Short side before cropping (520 in the original). Defaults to 520.
+        crop_size: Centre crop of key frames (448 in the original). Defaults to 448.
+        motion_size: Side of the square motion frames (224 in the original). Defaults to 224.
+        clip_len: Frames per motion clip (32 in the original). Defaults to 32.
+        frame_batch_size: Key frames per ResNet-50 forward. Defaults to 8.
+        clip_batch_size: Clips per SlowFast forward. Defaults to 2.
+        device: ``'auto'``, ``'cpu'`` or ``'cuda[:N]'``. Defaults to ``'auto'``.
+        collect_device: Defaults to ``'cpu'``.
+        prefix: Defaults to ``'simple_vqa'``.
+    """
+
+    default_prefix = 'simple_vqa'
+    higher_is_better = True
+    score_range = (None, None)
+
+    def __init__(self,
+                 model_path: str | None = None,
+                 slowfast_model_path: str | None = None,
+                 net: nn.Module | None = None,
+                 motion_extractor: nn.Module | None = None,
+                 pretrained: bool = True,
+                 fallback_fps: float = 25.0,
+                 min_seconds: int = 8,
+                 resize_short: int = 520,
+                 crop_size: int = 448,
+                 motion_size: int = 224,
+                 clip_len: int = 32,
+                 frame_batch_size: int = 8,
+                 clip_batch_size: int = 2,
+                 device: str = 'auto',
+                 collect_device: str = 'cpu',
+                 prefix: str | None = None) -> None:
+        super().__init__(device=device, collect_device=collect_device, prefix=prefix)
+        if not isinstance(fallback_fps, (int, float)) or isinstance(fallback_fps, bool) or fallback_fps < 1:
+            raise ValueError(f'`fallback_fps` must be a number >= 1, but got {fallback_fps!r}')
+        self.fallback_fps = float(fallback_fps)
+        self.min_seconds = check_positive_int(min_seconds, 'min_seconds')
+        self.resize_short = check_positive_int(resize_short, 'resize_short')
+        self.crop_size = check_positive_int(crop_size, 'crop_size')
+        if self.crop_size > self.resize_short:
+            raise ValueError(f'`crop_size` must be <= `resize_short`, but got {crop_size} > {resize_short}')
+        self.motion_size = check_positive_int(motion_size, 'motion_size')
+        self.clip_len = check_positive_int(clip_len, 'clip_len')
+        if self.clip_len < 4:
+            raise ValueError(f'`clip_len` must be >= 4 (SlowFast samples every 4th frame), but got {clip_len}')
+        self.frame_batch_size = check_positive_int(frame_batch_size, 'frame_batch_size')
+        self.clip_batch_size = check_positive_int(clip_batch_size, 'clip_batch_size')
+        self._warned_fps = False
+
+        if motion_extractor is None:
+            from aigve.models.slowfast import SlowFastR50, load_slowfast_r50
+            motion_extractor = load_slowfast_r50(slowfast_model_path, self.weights_used) if pretrained \
+                else SlowFastR50()
+        if net is None:
+            net = SimpleVQANet()
+            if pretrained:
+                from aigve.utils.weights import resolve_weights
+                resolved = resolve_weights(_WEIGHTS, model_path)
+                net.load_state_dict(load_state_dict_file(str(resolved.path)), strict=True)
+                self.weights_used[_WEIGHTS] = resolved.sha256
+            else:
+                print_log('SimpleVQA: pretrained=False, the networks have random weights', logger='current')
+        self.net = net.to(self.device).eval().requires_grad_(False)
+        self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
+        self.protocol = dict(train_set='LSVQ', key_frames='1 per second (fps rounded)', min_seconds=self.min_seconds,
+                             spatial=f'resize {self.resize_short} + crop {self.crop_size}, imagenet norm',
+                             motion=f'{self.clip_len}-frame clip per second at {self.motion_size}x{self.motion_size}',
+                             fallback_fps=self.fallback_fps)
+
+    # ---------------------------------------------------------------------------------------- steps
+    def video_fps(self, sample: dict | None) -> int:
+        """The integer frame rate the original would use (``round(fps)``), or the fallback."""
+        fps = sample.get('fps') if isinstance(sample, dict) else None
+        if fps is None or fps <= 0:
+            if not self._warned_fps:
+                print_log(f'SimpleVQA: a sample has no fps; assuming {self.fallback_fps:g} (set `fallback_fps`)',
+                          logger='current', level=30)
+                self._warned_fps = True
+            fps = self.fallback_fps
+        return max(1, int(round(fps)))
+
+    def key_frames(self, video: torch.Tensor, fps: int) -> torch.Tensor:
+        """Normalised, cropped key frames ``(S, 3, crop, crop)``."""
+        idx = torch.tensor(key_frame_indices(video.shape[0], fps, self.min_seconds))
+        frames = normalise(video[idx].to(self.device), IMAGENET_MEAN, IMAGENET_STD)
+        frames = resize(frames, short_side_size(frames.shape[-2], frames.shape[-1], self.resize_short))
+        return center_crop(frames, self.crop_size)
+
+    def motion_features(self, video: torch.Tensor, fps: int) -> torch.Tensor:
+        """SlowFast features ``(S, 2304)`` of the per-second clips."""
+        from aigve.models.slowfast import pack_pathways
+
+        clips = torch.tensor(motion_clip_indices(video.shape[0], fps, self.clip_len, self.min_seconds))
+        used = torch.unique(clips)
+        small = resize(normalise(video[used].to(self.device), KINETICS_MEAN, KINETICS_STD),
+                       (self.motion_size, self.motion_size))
+        position = torch.empty(int(used.max()) + 1, dtype=torch.long)
+        position[used] = torch.arange(used.numel())
+        clip_frames = small[position[clips].to(self.device)]  # (S, L, 3, h, w)
+
+        def run(chunk: torch.Tensor) -> torch.Tensor:
+            return self.motion_extractor.forward_features(pack_pathways(chunk.permute(0, 2, 1, 3, 4))).float()
+
+        return in_batches(clip_frames, self.clip_batch_size, run)
+
+    def score_batch(self, videos: Sequence[torch.Tensor], samples: Sequence[dict]) -> list[dict[str, float]]:
+        """Score each video; reads ``samples[i]['fps']``."""
+        out = []
+        with torch.no_grad():
+            for video, sample in zip(videos, samples):
+                check_video(video)
+                fps = self.video_fps(sample)
+                frames = self.key_frames(video, fps)
+                spatial = in_batches(frames, self.frame_batch_size, self.net.spatial_features)
+                motion = self.motion_features(video, fps)
+                per_second = self.net.quality(torch.cat([spatial, motion], dim=1)).squeeze(1)
+                out.append(dict(simple_vqa=float(per_second.mean())))
+        return out
