@@ -1,0 +1,115 @@
+"""Service settings, read from ``AIGVE_SERVICE_*`` environment variables (or given to ``create_app``)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = 'AIGVE_SERVICE_'
+MB = 1024 * 1024
+
+
+def _default_data_dir() -> str:
+    home = os.environ.get('AIGVE_HOME') or os.path.join(
+        os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache'), 'aigve')
+    return os.path.join(home, 'service')
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What the service may read, how much it accepts and how many jobs it runs.
+
+    Every field can be set with ``AIGVE_SERVICE_<FIELD>`` (upper case); lists use ``os.pathsep`` (``:``).
+
+    Attributes:
+        data_dir: Job store (``jobs.sqlite``), job folders and uploads. Defaults to ``$AIGVE_HOME/service``.
+        data_roots: Server folders that ``POST /jobs`` may read (symlinks resolved). Empty: path jobs are
+            refused, uploads still work. Defaults to none.
+        max_workers: Jobs running at once; more are queued. Defaults to 1.
+        token: Bearer token required on every endpoint but ``/healthz`` and ``/docs``. Defaults to None (no auth).
+        max_file_mb: Largest uploaded file. Defaults to 512.
+        max_request_mb: Largest upload request (all files). Defaults to 2048.
+        max_files: Most files in one upload. Defaults to 64.
+        retention_hours: Finished jobs (their folders, uploads and rows) are deleted this long after they end;
+            0 keeps them forever. Defaults to 168 (a week).
+        configs_dir: The repository's ``configs`` folder. Defaults to the one next to the ``aigve`` package.
+        python: Interpreter that runs ``aigve run`` for a job. Defaults to the service's own.
+        job_num_workers: DataLoader workers per job. Defaults to 2.
+        progress_interval: Seconds between a job's progress log lines. Defaults to 1.
+        poll_interval: Seconds between two passes of the scheduler. Defaults to 0.2.
+        auto_resume: Requeue jobs interrupted by a restart, instead of waiting for ``POST /jobs/{id}/resume``.
+            Defaults to False.
+        compat_wait_seconds: How long ``POST /run`` and ``/run_upload`` wait for their job before answering
+            with the job id only. Defaults to 3600.
+    """
+
+    data_dir: str = field(default_factory=_default_data_dir)
+    data_roots: tuple[str, ...] = ()
+    max_workers: int = 1
+    token: str | None = None
+    max_file_mb: float = 512
+    max_request_mb: float = 2048
+    max_files: int = 64
+    retention_hours: float = 168
+    configs_dir: str | None = None
+    python: str | None = None
+    job_num_workers: int = 2
+    progress_interval: float = 1.0
+    poll_interval: float = 0.2
+    auto_resume: bool = False
+    compat_wait_seconds: float = 3600
+
+    def __post_init__(self) -> None:
+        if self.max_workers < 1:
+            raise ValueError(f'`max_workers` must be at least 1, but got {self.max_workers}')
+        for name in ('max_file_mb', 'max_request_mb'):
+            if getattr(self, name) <= 0:
+                raise ValueError(f'`{name}` must be positive, but got {getattr(self, name)}')
+
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes."""
+        return int(self.max_file_mb * MB)
+
+    @property
+    def max_request_bytes(self) -> int:
+        """``max_request_mb`` in bytes."""
+        return int(self.max_request_mb * MB)
+
+    @property
+    def resolved_roots(self) -> tuple[Path, ...]:
+        """The data roots with symlinks resolved."""
+        return tuple(Path(r).expanduser().resolve() for r in self.data_roots if r)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ServiceSettings:
+        """Settings from ``AIGVE_SERVICE_*`` variables, then ``overrides`` (None values ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == '':
+                continue
+            values[f.name] = _parse(f.name, raw, cls.__dataclass_fields__[f.name].type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if isinstance(values.get('data_roots'), (list, str)):
+            roots = values['data_roots']
+            values['data_roots'] = tuple(roots.split(os.pathsep) if isinstance(roots, str) else roots)
+        return replace(cls(), **values)
+
+
+def _parse(name: str, raw: str, annotation: Any) -> Any:
+    text = str(annotation)
+    try:
+        if text.startswith('tuple'):
+            return tuple(p for p in raw.split(os.pathsep) if p)
+        if text == 'bool':
+            return raw.strip().lower() in ('1', 'true', 'yes', 'on')
+        if text == 'int':
+            return int(raw)
+        if text == 'float':
+            return float(raw)
+    except ValueError as e:
+        raise ValueError(f'`{ENV_PREFIX}{name.upper()}` must be a {text}, but got {raw!r}') from e
+    return raw

@@ -1,0 +1,1 @@
+"""Helpers behind the scripts: pairing generated and reference videos, writing run configs."""
