@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Server, cli_results
+from service_helpers import Server, cli_results
 
 from aigve.client import AIGVEClient, ServiceError
 
