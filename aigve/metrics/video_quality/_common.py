@@ -75,3 +75,20 @@ def load_state_dict_file(path: str, prefix: str = 'module.') -> dict[str, torch.
     from aigve.models.slowfast import extract_state_dict
 
     return extract_state_dict(torch.load(path, map_location='cpu', weights_only=True), prefix)
+
+
+def load_quality_head(net: torch.nn.Module, weights_name: str, model_path: str | None, pretrained: bool,
+                      weights_used: dict[str, str], metric: str) -> torch.nn.Module:
+    """Load the released checkpoint ``weights_name`` into ``net`` strictly (or keep random weights).
+
+    The checkpoint's sha256 goes into ``weights_used``; ``pretrained=False`` logs that the weights are random.
+    """
+    if not pretrained:
+        from mmengine.logging import print_log
+        print_log(f'{metric}: pretrained=False, the network has random weights', logger='current')
+        return net
+    from aigve.utils.weights import resolve_weights
+    resolved = resolve_weights(weights_name, model_path)
+    net.load_state_dict(load_state_dict_file(str(resolved.path)), strict=True)
+    weights_used[weights_name] = resolved.sha256
+    return net

@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from mmengine.logging import print_log
 from torch import nn
 
 from aigve.core.base_metric import BaseVideoMetric
@@ -14,7 +13,7 @@ from aigve.metrics.video_quality._common import (
     check_positive_int,
     check_video,
     in_batches,
-    load_state_dict_file,
+    load_quality_head,
     normalise,
     resize,
 )
@@ -97,14 +96,7 @@ class GSTVQA(BaseVideoMetric):
             feature_extractor = (load_vgg16_multiscale(vgg_model_path, self.weights_used)
                                  if pretrained else VGG16MultiScale())
         if net is None:
-            net = GSTVQANet()
-            if pretrained:
-                from aigve.utils.weights import resolve_weights
-                resolved = resolve_weights(weights_name, model_path)
-                net.load_state_dict(load_state_dict_file(str(resolved.path)), strict=True)
-                self.weights_used[weights_name] = resolved.sha256
-            else:
-                print_log('GSTVQA: pretrained=False, the network has random weights', logger='current')
+            net = load_quality_head(GSTVQANet(), weights_name, model_path, pretrained, self.weights_used, 'GSTVQA')
         self.feature_extractor = feature_extractor.to(self.device).eval().requires_grad_(False)
         self.net = net.to(self.device).eval().requires_grad_(False)
         self.protocol = dict(backbone='vgg16 relu1_2..relu5_3 mean+std (1472+1472)', train_set=train_set,

@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from mmengine.logging import print_log
 from torch import nn
 
 from aigve.core.base_metric import BaseVideoMetric
@@ -18,7 +17,7 @@ from aigve.metrics.video_quality._common import (
     check_positive_int,
     check_video,
     in_batches,
-    load_state_dict_file,
+    load_quality_head,
     normalise,
     resize,
 )
@@ -136,14 +135,7 @@ class LightVQAPlus(BaseVideoMetric):
             exposure_prompts = build_clip_exposure_prompts(clip_model)
             self.weights_used[clip_model] = hf_snapshot_commit(exposure_prompts.source_path) or 'local folder'
         if net is None:
-            net = LightVQAPlusNet()
-            if pretrained:
-                from aigve.utils.weights import resolve_weights
-                resolved = resolve_weights(_WEIGHTS, model_path)
-                net.load_state_dict(load_state_dict_file(str(resolved.path)), strict=True)
-                self.weights_used[_WEIGHTS] = resolved.sha256
-            else:
-                print_log('LightVQAPlus: pretrained=False, the network has random weights', logger='current')
+            net = load_quality_head(LightVQAPlusNet(), _WEIGHTS, model_path, pretrained, self.weights_used, 'LightVQAPlus')
         self.net = net.to(self.device).eval().requires_grad_(False)
         self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
         self.exposure_prompts = exposure_prompts.to(self.device).eval().requires_grad_(False)

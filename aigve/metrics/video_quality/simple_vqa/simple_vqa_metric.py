@@ -17,7 +17,7 @@ from aigve.metrics.video_quality._common import (
     check_positive_int,
     check_video,
     in_batches,
-    load_state_dict_file,
+    load_quality_head,
     normalise,
     resize,
     short_side_size,
@@ -104,14 +104,7 @@ class SimpleVQA(BaseVideoMetric):
             motion_extractor = load_slowfast_r50(slowfast_model_path, self.weights_used) if pretrained \
                 else SlowFastR50()
         if net is None:
-            net = SimpleVQANet()
-            if pretrained:
-                from aigve.utils.weights import resolve_weights
-                resolved = resolve_weights(_WEIGHTS, model_path)
-                net.load_state_dict(load_state_dict_file(str(resolved.path)), strict=True)
-                self.weights_used[_WEIGHTS] = resolved.sha256
-            else:
-                print_log('SimpleVQA: pretrained=False, the networks have random weights', logger='current')
+            net = load_quality_head(SimpleVQANet(), _WEIGHTS, model_path, pretrained, self.weights_used, 'SimpleVQA')
         self.net = net.to(self.device).eval().requires_grad_(False)
         self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
         self.protocol = dict(train_set='LSVQ', key_frames='1 per second (fps rounded)', min_seconds=self.min_seconds,
