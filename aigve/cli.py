@@ -160,26 +160,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``aigve`` command; user errors print one line and exit with 1."""
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == 'run':
-            return run(args)
-        if args.command == 'metrics':
-            return list_metrics(args)
-        if args.command == 'serve':
-            from aigve.service.cli import run_serve
-            return run_serve(args)
-        if args.command == 'cache':
-            return cache_command(args)
-        from aigve.cli_weights import run_weights_command
-        return run_weights_command(args)
-    except (FileNotFoundError, KeyError, ValueError, ImportError, RuntimeError, TypeError) as e:
-        if os.environ.get('AIGVE_DEBUG'):
-            raise
-        message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
-        print(f'aigve: error: {message} (set AIGVE_DEBUG=1 for a traceback)', file=sys.stderr)
-        return 1
+    from aigve.utils.errors import report_errors
 
+    args = build_parser().parse_args(argv)
+    return report_errors('aigve', lambda: dispatch(args))
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the subcommand named in ``args``."""
+    if args.command == 'run':
+        return run(args)
+    if args.command == 'metrics':
+        return list_metrics(args)
+    if args.command == 'serve':
+        from aigve.service.cli import run_serve
+        return run_serve(args)
+    if args.command == 'cache':
+        return cache_command(args)
+    from aigve.cli_weights import run_weights_command
+    return run_weights_command(args)
 
 if __name__ == '__main__':
     sys.exit(main())

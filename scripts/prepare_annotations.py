@@ -3,7 +3,6 @@
 ``python scripts/prepare_annotations.py --help`` lists the options; the logic lives in
 :mod:`aigve.tools.prepare_annotations` and :mod:`aigve.tools.pairing`.
 """
-import os
 import sys
 from pathlib import Path
 
@@ -13,15 +12,8 @@ from aigve.tools.prepare_annotations import main
 
 
 def _main() -> int:
-    try:
-        return main()
-    except (FileNotFoundError, FileExistsError, KeyError, ValueError) as e:
-        if os.environ.get('AIGVE_DEBUG'):
-            raise
-        message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
-        print(f'prepare_annotations: error: {message}', file=sys.stderr)
-        return 1
-
+    from aigve.utils.errors import report_errors
+    return report_errors('prepare_annotations', main)
 
 if __name__ == '__main__':
     sys.exit(_main())
