@@ -62,7 +62,8 @@ def _is_v4() -> bool:
 
 
 def build_tiny_clip(path: str | Path, seed: int = 0, max_text_len: int = TINY_MAX_TEXT_LEN,
-                    image_size: int = TINY_IMAGE_SIZE, projection_dim: int = 16) -> Path:
+                    image_size: int = TINY_IMAGE_SIZE, projection_dim: int = 16,
+                    vision_overrides: dict | None = None) -> Path:
     """Build, save and return the directory of a tiny random CLIP (``CLIPModel`` + ``CLIPProcessor``).
 
     Args:
@@ -73,6 +74,8 @@ def build_tiny_clip(path: str | Path, seed: int = 0, max_text_len: int = TINY_MA
         image_size: Input side of the vision encoder; the processor resizes the short side to it and
             centre-crops a square. Defaults to ``TINY_IMAGE_SIZE``.
         projection_dim: Size of the joint embedding. Defaults to 16.
+        vision_overrides: Vision-config fields to change (the bench builds a ViT-B/32-sized encoder this way).
+            Defaults to None.
     """
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
 
@@ -84,8 +87,8 @@ def build_tiny_clip(path: str | Path, seed: int = 0, max_text_len: int = TINY_MA
                        num_attention_heads=4, max_position_embeddings=max_text_len,
                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                        pad_token_id=tokenizer.pad_token_id)
-    vision_config = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                         image_size=image_size, patch_size=8)
+    vision_config = {**dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                            image_size=image_size, patch_size=8), **(vision_overrides or {})}
     config = CLIPConfig(text_config=text_config, vision_config=vision_config, projection_dim=projection_dim)
     torch.manual_seed(seed)
     model = CLIPModel(config).eval()

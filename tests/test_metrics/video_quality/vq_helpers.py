@@ -7,24 +7,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from helpers.init import nondegenerate_
+
 DATA = Path(__file__).resolve().parents[2] / 'data' / 'video_quality'
 #: Frame counts every metric must handle: single frame, shorter than the models' windows, typical, long.
 FRAME_COUNTS = (1, 3, 16, 200)
 
 
 def nondegenerate_init_(module: nn.Module, seed: int = 0) -> nn.Module:
-    """STYLE section 15: Kaiming-normal convolutions, identity batch norm (stats 0/1, affine 1/0)."""
-    torch.manual_seed(seed)
-    for m in module.modules():
-        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-            nn.init.kaiming_normal_(m.weight, mode='fan_in', nonlinearity='relu')
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm3d)):
-            m.reset_running_stats()
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-    return module.eval()
+    """STYLE section 15 initialisation, zero biases."""
+    return nondegenerate_(module, seed)
 
 
 def load_key_table(name: str) -> dict[str, list[int]]:

@@ -1,0 +1,348 @@
+"""``SetLevelMetric``: the shared machinery of FID, IS, FVD and KID.
+
+A set-level metric keeps one running accumulator per side (``'generated'`` from ``data_batch['inputs']``,
+``'reference'`` from ``data_samples[i]['ref_video']``) **in the metric object**, not a growing
+``self.results`` list:
+
+* :class:`~aigve.metrics.distribution.functional.GaussianStats` (FID, FVD): count, sum and sum of outer
+  products in float64, so memory is ``d + d^2`` doubles whatever the number of videos;
+* :class:`FeatureBank` (IS, KID): the feature rows themselves (float32), because subset / split estimators
+  need them; memory grows as ``4 * d`` bytes per frame or clip.
+
+``evaluate(size)`` gathers the accumulators of all ranks (``mmengine.dist.all_gather_object``), merges them,
+computes on the main process, broadcasts the metrics, adds the prefix and resets, so a distributed run gives
+the numbers of a single process. ``evaluate_videos`` (notebooks) goes through ``process`` and
+``compute_metrics``, which read the same accumulators.
+
+Reference statistics can be saved (``save_ref_stats``) and loaded (``ref_stats_file``). The file records the
+extractor spec (name, weights sha256, preprocessing, frames, ...); loading it under another spec raises.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from mmengine.dist import all_gather_object, broadcast_object_list, is_main_process
+from mmengine.logging import print_log
+
+from aigve.core.base_metric import BaseVideoMetric
+from aigve.utils.atomic import atomic_open
+
+from .functional import GaussianStats
+
+__all__ = ['STATS_FORMAT', 'FeatureBank', 'SetLevelMetric', 'load_ref_stats', 'save_ref_stats']
+
+#: Format tag and version written in every reference-statistics file.
+STATS_FORMAT = 'aigve-reference-stats/1'
+SIDES = ('generated', 'reference')
+
+
+class FeatureBank:
+    """Keeps feature rows (float32, CPU) with the same interface as ``GaussianStats`` for the metric base.
+
+    Memory: ``4 * d`` bytes per row (8 KiB per frame for 2048-d Inception features, 4 KiB for 1008 IS probs).
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[torch.Tensor] = []
+        self.count = 0
+
+    @property
+    def dim(self) -> int | None:
+        return int(self.chunks[0].shape[1]) if self.chunks else None
+
+    def update(self, features: torch.Tensor) -> None:
+        if features.dim() != 2:
+            raise ValueError(f'`features` must be 2-D, but got shape {tuple(features.shape)}')
+        if self.chunks and features.shape[1] != self.dim:
+            raise ValueError(f'`features` must have {self.dim} columns, but got {features.shape[1]}')
+        if not torch.isfinite(features).all():
+            raise ValueError('`features` must be finite, but got NaN or infinite values')
+        if features.shape[0]:
+            self.chunks.append(features.detach().to('cpu', torch.float32).clone())
+            self.count += int(features.shape[0])
+
+    def merge(self, other: FeatureBank) -> FeatureBank:
+        for chunk in other.chunks:
+            self.update(chunk)
+        return self
+
+    def features(self) -> torch.Tensor:
+        """All rows, ``(count, d)`` float32."""
+        if not self.chunks:
+            raise ValueError('FeatureBank.features() needs at least 1 sample, but got 0')
+        return torch.cat(self.chunks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(count=self.count, features=torch.cat(self.chunks) if self.chunks else None)
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> FeatureBank:
+        bank = cls()
+        if state.get('features') is not None:
+            bank.update(torch.as_tensor(state['features']))
+        return bank
+
+
+def save_ref_stats(path: str | os.PathLike, spec: dict[str, Any], state: dict[str, Any]) -> None:
+    """Write reference statistics with their spec atomically (``torch.save`` of plain types and tensors)."""
+    with atomic_open(path, 'wb') as f:
+        torch.save(dict(format=STATS_FORMAT, spec=spec, state=state), f)
+
+
+def load_ref_stats(path: str | os.PathLike, spec: dict[str, Any]) -> dict[str, Any]:
+    """Read reference statistics and check that they were made under ``spec``.
+
+    Raises:
+        FileNotFoundError: If ``path`` does not exist.
+        ValueError: If the file is not an aigve statistics file or its spec differs (the message lists
+            every differing key).
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'`ref_stats_file` must be an existing file, but got {str(path)!r}')
+    data = torch.load(path, map_location='cpu', weights_only=True)
+    if not isinstance(data, dict) or data.get('format') != STATS_FORMAT:
+        raise ValueError(f'{path} is not an aigve reference-statistics file (expected format {STATS_FORMAT})')
+    saved = data['spec']
+    diffs = [f'{k}: file has {saved.get(k)!r}, this metric uses {spec.get(k)!r}'
+             for k in sorted(set(saved) | set(spec)) if saved.get(k) != spec.get(k)]
+    if diffs:
+        raise ValueError(f'reference statistics {path} were computed under a different spec, so they cannot '
+                         'be compared with features from this metric:\n  ' + '\n  '.join(diffs)
+                         + '\nRecompute them (save_ref_stats=...) or configure the metric as in the file.')
+    return data['state']
+
+
+class SetLevelMetric(BaseVideoMetric):
+    """Base of set-level distribution metrics (see the module docstring).
+
+    Subclasses set :attr:`accumulator` (``GaussianStats`` or :class:`FeatureBank`), implement
+    :meth:`extract` (videos -> ``(features, failures)``), :meth:`spec` and :meth:`compute_from`.
+
+    Args:
+        ref_stats_file: Load the reference side from this file instead of reading ``ref_video``.
+            Defaults to None.
+        save_ref_stats: After computing, write the reference side to this file. Defaults to None.
+        batch_size: Frames or clips per forward pass. Defaults to 32.
+        device: See :class:`BaseVideoMetric`. Defaults to ``'auto'``.
+        collect_device: See :class:`BaseVideoMetric`. Defaults to ``'cpu'``.
+        prefix: Prefix of the result keys. Defaults to the class's ``default_prefix``.
+    """
+
+    set_level = True
+    needs_reference = True
+    accumulator: type = GaussianStats
+
+    def __init__(self, ref_stats_file: str | None = None, save_ref_stats: str | None = None, batch_size: int = 32,
+                 device: str = 'auto', collect_device: str = 'cpu', prefix: str | None = None) -> None:
+        super().__init__(device=device, collect_device=collect_device, prefix=prefix)
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f'`batch_size` must be a positive int, but got {batch_size!r}')
+        if ref_stats_file is not None and not self.needs_reference:
+            raise ValueError(f'{type(self).__name__} has no reference side, but got `ref_stats_file`')
+        self.batch_size = batch_size
+        self.ref_stats_file = ref_stats_file
+        self.save_ref_stats = save_ref_stats
+        self._loaded_ref: Any = None
+        self._reset_state()
+
+    # ------------------------------------------------------------------------------ subclass hooks
+    def extract(self, videos: Sequence[torch.Tensor],
+                names: Sequence[str]) -> tuple[torch.Tensor | None, list[dict[str, str]]]:
+        """Features of ``videos`` (rows for all usable ones) and failures ``dict(video, reason)``."""
+        raise NotImplementedError
+
+    def spec(self) -> dict[str, Any]:
+        """What the features mean (extractor, weights sha256, preprocessing, frames); saved with ref stats."""
+        raise NotImplementedError
+
+    def compute_from(self, generated: Any, reference: Any) -> dict[str, float]:
+        """Unprefixed metrics from the merged accumulators (``reference`` is None without reference)."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------------------------- state
+    def _reset_state(self) -> None:
+        self._acc = {side: self.accumulator() for side in SIDES}
+        self._local_failures: list[dict[str, str]] = []
+
+    def _ref_state_from_file(self) -> Any:
+        if self._loaded_ref is None:
+            state = load_ref_stats(self.ref_stats_file, self.spec())  # type: ignore[arg-type]
+            self._loaded_ref = self.accumulator.from_dict(state)
+            print_log(f'{type(self).__name__}: loaded {self._loaded_ref.count} reference samples from '
+                      f'{self.ref_stats_file}', logger='current')
+        return self._loaded_ref
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Extract features of the generated (and reference) videos of a batch and update the state.
+
+        Nothing is appended to ``self.results``.
+        """
+        videos = data_batch['inputs'] if isinstance(data_batch, dict) else data_batch
+        names = [str(s.get('video', f'video_{i}')) for i, s in enumerate(data_samples)]
+        with torch.no_grad():
+            feats, failures = self.extract(list(videos), names)
+            if feats is not None:
+                self._acc['generated'].update(feats)
+            self._local_failures += failures
+            if self.needs_reference and self.ref_stats_file is None:
+                refs = [(s['ref_video'], s.get('ref_video_path') or f'{n} (reference)')
+                        for s, n in zip(data_samples, names) if s.get('ref_video') is not None]
+                if refs:
+                    feats, failures = self.extract([v for v, _ in refs], [n for _, n in refs])
+                    if feats is not None:
+                        self._acc['reference'].update(feats)
+                    self._local_failures += [dict(f, reason=f'reference: {f["reason"]}') for f in failures]
+
+    def _finish(self, states: Sequence[dict[str, Any]]) -> tuple[dict[str, float], list[dict[str, str]]]:
+        """Merge per-rank states, compute, save reference statistics if asked."""
+        merged = {side: self.accumulator() for side in SIDES}
+        failures: list[dict[str, str]] = []
+        for state in states:
+            for side in SIDES:
+                merged[side].merge(self.accumulator.from_dict(state[side]))
+            failures += state['failures']
+        reference = None
+        if self.needs_reference:
+            reference = self._ref_state_from_file() if self.ref_stats_file is not None else merged['reference']
+        metrics = self.compute_from(merged['generated'], reference)
+        if self.save_ref_stats is not None and reference is not None:
+            save_ref_stats(self.save_ref_stats, self.spec(), reference.to_dict())
+            print_log(f'{type(self).__name__}: saved {reference.count} reference samples to {self.save_ref_stats}',
+                      logger='current')
+        return metrics, failures
+
+    def _local_state(self) -> dict[str, Any]:
+        return dict(**{side: self._acc[side].to_dict() for side in SIDES}, failures=list(self._local_failures))
+
+    def compute_metrics(self, results: list) -> dict[str, float]:
+        """Compute from this process's accumulators (``results`` is unused: the state is streamed).
+
+        Used by :meth:`evaluate_videos`; Runner runs go through :meth:`evaluate`. Resets the state.
+        """
+        try:
+            metrics, self.failures = self._finish([self._local_state()])
+        finally:
+            self._reset_state()
+        return metrics
+
+    def evaluate(self, size: int) -> dict:
+        """Gather the accumulators of all ranks, compute on the main process, broadcast, prefix, reset."""
+        states = all_gather_object(self._local_state())
+        if is_main_process():
+            try:
+                metrics, failures = self._finish(states)
+                payload = [dict(metrics=metrics, failures=failures, protocol=self.protocol, error=None)]
+            except (RuntimeError, ValueError) as e:
+                payload = [dict(error=e)]
+        else:
+            payload = [None]
+        broadcast_object_list(payload)
+        self._reset_state()
+        result = payload[0]
+        if result['error'] is not None:
+            raise result['error']
+        self.failures, self.protocol = result['failures'], result['protocol']
+        prefix = f'{self.prefix}/' if self.prefix else ''
+        return {prefix + k: v for k, v in result['metrics'].items()}
+
+    # ----------------------------------------------------------------------------------- helpers
+    def check_counts(self, generated: Any, reference: Any, minimum: int = 2) -> None:
+        """Raise ``RuntimeError`` when a side has fewer than ``minimum`` samples."""
+        sides = [('generated', generated)] + ([('reference', reference)] if reference is not None else [])
+        for side, acc in sides:
+            if acc.count < minimum:
+                hint = (' (set `ref_video` in the annotation file, or `ref_stats_file`)' if side == 'reference'
+                        else '')
+                raise RuntimeError(f'{type(self).__name__} needs at least {minimum} {side} samples, but got '
+                                   f'{acc.count}{hint}')
+
+    def log_failures(self, failures: Sequence[dict[str, str]]) -> None:
+        for f in failures:
+            print_log(f"{type(self).__name__}: not counting {f['video']}: {f['reason']}", logger='current',
+                      level=logging.WARNING)
+
+
+def build_fid_inception(model_path: str | None = None, model: torch.nn.Module | None = None,
+                        check_hash: bool = True, device: torch.device | str = 'cpu') -> tuple[torch.nn.Module, str | None]:
+    """The FID Inception with its weights (``'fid-inception'``), or an injected module; returns (model, sha256)."""
+    if model is not None:
+        return model.to(device).eval().requires_grad_(False), None
+    from aigve.models.inception import load_fid_inception
+
+    net = load_fid_inception(model_path, device=device, check_hash=check_hash)
+    return net, net.weights_sha256
+
+
+class InceptionFrameMetric(SetLevelMetric):
+    """Shared frame path of FID, IS and KID: FID Inception outputs of every (or N sampled) frame(s).
+
+    Args:
+        model_path: ``pt_inception-2015-12-05-6726825d.pth`` file or folder; None uses the cache.
+            Defaults to None.
+        model: Ready module: uint8 ``(N, 3, H, W)`` frames -> dict with :attr:`feature_key` (or a tensor).
+            Defaults to None.
+        frames_per_video: Frames per video, spread uniformly (segment centres); None = all frames.
+            Defaults to None.
+        check_hash: Refuse a ``model_path`` whose sha256 does not start with ``6726825d``. Defaults to True.
+        Other arguments: see :class:`SetLevelMetric`.
+    """
+
+    feature_key = 'pool'
+
+    def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
+                 frames_per_video: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
+                 save_ref_stats: str | None = None, batch_size: int = 32, device: str = 'auto',
+                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
+        if frames_per_video is not None and (not isinstance(frames_per_video, int) or frames_per_video < 1):
+            raise ValueError(f'`frames_per_video` must be a positive int or None, but got {frames_per_video!r}')
+        super().__init__(ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats, batch_size=batch_size,
+                         device=device, collect_device=collect_device, prefix=prefix)
+        self.frames_per_video = frames_per_video
+        self.model, sha256 = build_fid_inception(model_path, model, check_hash, self.device)
+        self.weights_sha256 = sha256
+        if sha256:
+            self.weights_used['fid-inception'] = sha256
+
+    def spec(self) -> dict[str, Any]:
+        return dict(metric=type(self).__name__, extractor='fid-inception', feature=self.feature_key,
+                    weights_sha256=self.weights_sha256, frames_per_video=self.frames_per_video,
+                    preprocessing='pytorch-fid: x/255, bilinear 299x299 (align_corners=False), 2x-1')
+
+    def frame_protocol(self) -> dict[str, Any]:
+        return dict(backbone='FID Inception-v3 (pt_inception-2015-12-05)', feature=self.feature_key,
+                    weights_sha256=self.weights_sha256, resolution=299,
+                    frames_per_video=self.frames_per_video or 'all',
+                    preprocessing=self.spec()['preprocessing'])
+
+    def extract(self, videos: Sequence[torch.Tensor],
+                names: Sequence[str]) -> tuple[torch.Tensor | None, list[dict[str, str]]]:
+        from aigve.utils.frames import uniform_indices
+
+        frames, failures = [], []
+        for video, name in zip(videos, names):
+            if not isinstance(video, torch.Tensor) or video.dim() != 4 or video.shape[1] != 3:
+                shape = tuple(video.shape) if isinstance(video, torch.Tensor) else type(video).__name__
+                raise ValueError(f'{type(self).__name__}: videos must be (T, 3, H, W) tensors, but got {shape} '
+                                 f'for {name}')
+            if video.shape[0] == 0:
+                failures.append(dict(video=name, reason=f'{self.default_prefix}: the video has no frames'))
+                continue
+            idx = uniform_indices(int(video.shape[0]), self.frames_per_video) if self.frames_per_video else None
+            frames.append(video if idx is None else video[idx])
+        self.log_failures(failures)
+        if not frames:
+            return None, failures
+        frames_t = torch.cat(frames) if len({tuple(f.shape[1:]) for f in frames}) == 1 else None
+        chunks = []
+        if frames_t is not None:
+            batches = [frames_t[i:i + self.batch_size] for i in range(0, frames_t.shape[0], self.batch_size)]
+        else:  # different sizes in one batch: run per video
+            batches = [f[i:i + self.batch_size] for f in frames for i in range(0, f.shape[0], self.batch_size)]
+        for batch in batches:
+            out = self.model(batch.to(self.device))
+            chunks.append(out[self.feature_key] if isinstance(out, dict) else out)
+        return torch.cat(chunks).flatten(1), failures

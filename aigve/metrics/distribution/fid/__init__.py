@@ -1,0 +1,3 @@
+from .fid_metric import FID
+
+__all__ = ['FID']

@@ -1,0 +1,66 @@
+"""``FID``: Fréchet Inception Distance over video frames."""
+from __future__ import annotations
+
+import torch
+
+from aigve.registry import METRICS
+
+from ..base import InceptionFrameMetric
+from ..functional import GaussianStats, frechet_distance_from_stats
+
+
+@METRICS.register_module()
+class FID(InceptionFrameMetric):
+    """Fréchet Inception Distance between the frames of the generated and of the reference videos.
+
+    .. math::
+        \\mathrm{FID} = \\lVert\\mu_r-\\mu_g\\rVert^2 + \\mathrm{tr}\\big(\\Sigma_r+\\Sigma_g
+        - 2(\\Sigma_r\\Sigma_g)^{1/2}\\big)
+
+    on the 2048-d pool features of the FID Inception (pytorch-fid's ``pt_inception-2015-12-05`` weights and
+    preprocessing: bilinear 299x299, ``[-1, 1]``), with unbiased covariances (N-1) as pytorch-fid and
+    torchmetrics. Statistics are streamed (float64 sums), so memory does not grow with the number of frames.
+
+    Inputs:
+        Generated videos ``data_batch['inputs']`` and reference videos ``data_samples[i]['ref_video']``,
+        each ``(T, 3, H, W)`` uint8 RGB; every frame (or ``frames_per_video`` uniformly sampled frames) is a
+        sample. The two sets need not be paired.
+
+    Args:
+        model_path: Inception checkpoint file or folder. Defaults to None (cache / download).
+        model: Injected module (uint8 frames -> dict with ``'pool'``). Defaults to None.
+        frames_per_video: Frames per video; None = all. Defaults to None.
+        check_hash: Check the checkpoint's sha256 prefix. Defaults to True.
+        ref_stats_file: Load reference statistics from this file. Defaults to None.
+        save_ref_stats: Save reference statistics to this file. Defaults to None.
+        batch_size: Frames per forward pass. Defaults to 32.
+        device: Defaults to ``'auto'``.
+        collect_device: Defaults to ``'cpu'``.
+        prefix: Defaults to ``'fid'``.
+
+    Raises:
+        RuntimeError: From ``evaluate`` when a side has fewer than 2 frames.
+    """
+
+    default_prefix = 'fid'
+    higher_is_better = False
+    score_range = (0.0, None)
+    accumulator = GaussianStats
+    feature_key = 'pool'
+
+    def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
+                 frames_per_video: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
+                 save_ref_stats: str | None = None, batch_size: int = 32, device: str = 'auto',
+                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
+        super().__init__(model_path=model_path, model=model, frames_per_video=frames_per_video,
+                         check_hash=check_hash, ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats,
+                         batch_size=batch_size, device=device, collect_device=collect_device, prefix=prefix)
+        if self.ref_stats_file is not None:
+            self._ref_state_from_file()
+
+    def compute_from(self, generated: GaussianStats, reference: GaussianStats) -> dict[str, float]:
+        self.check_counts(generated, reference)
+        value = frechet_distance_from_stats(reference, generated, ddof=1)
+        self.protocol = dict(**self.frame_protocol(), n_reference=reference.count, n_generated=generated.count,
+                             covariance='N-1 (ddof=1)', ref_stats_file=self.ref_stats_file)
+        return dict(fid=value)

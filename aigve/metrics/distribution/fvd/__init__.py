@@ -1,0 +1,3 @@
+from .fvd_metric import FVD, clip_indices
+
+__all__ = ['FVD', 'clip_indices']

@@ -1,0 +1,163 @@
+"""``FVD``: Fréchet Video Distance with a choice of backbone (I3D, cd-fvd's I3D / VideoMAE, R3D-18)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from aigve.registry import METRICS
+from aigve.utils.frames import pad_indices, stride_indices, uniform_indices
+
+from ..base import SetLevelMetric
+from ..functional import GaussianStats, frechet_distance_from_stats
+
+CLIP_CHOICES = ('first', 'uniform')
+
+
+def clip_indices(num_frames: int, length: int, stride: int = 1, clip: str = 'first',
+                 pad: str | None = None) -> list[int] | None:
+    """Frame indices of the clip FVD reads from a video of ``num_frames`` frames, or None if too short.
+
+    Every ``stride``-th frame is kept, then the ``'first'`` ``length`` of them or ``length`` spread
+    ``'uniform'``-ly (segment centres); a shorter video is padded (``'repeat_last'``/``'loop'``) or refused.
+
+    Examples:
+        >>> clip_indices(20, 4, stride=2)
+        [0, 2, 4, 6]
+        >>> clip_indices(3, 4) is None, clip_indices(3, 4, pad='repeat_last')
+        (True, [0, 1, 2, 2])
+    """
+    base = stride_indices(num_frames, stride)
+    if clip == 'first':
+        idx = base[:length]
+    else:
+        idx = [base[i] for i in uniform_indices(len(base), length)] if base else []
+    if len(idx) < length:
+        return pad_indices(idx, length, pad) if (pad and idx) else None
+    return idx
+
+
+@METRICS.register_module()
+class FVD(SetLevelMetric):
+    """Fréchet Video Distance between the generated and the reference videos (one clip per video).
+
+    .. math::
+        \\mathrm{FVD} = \\lVert\\mu_r-\\mu_g\\rVert^2 + \\mathrm{tr}\\big(\\Sigma_r+\\Sigma_g
+        - 2(\\Sigma_r\\Sigma_g)^{1/2}\\big)
+
+    over backbone features of one clip of ``num_frames`` frames per video. Backbones (see
+    :mod:`aigve.models.video_backbones`): ``'i3d'`` (StyleGAN-V's TorchScript I3D, the research standard),
+    ``'i3d_tats'`` and ``'videomae'`` (cd-fvd's models and preprocessing), ``'r3d18'`` (torchvision; its
+    numbers are not comparable with I3D ones). The covariance convention follows the backbone's family
+    (N for the I3D/VideoMAE ones as StyleGAN-V and cd-fvd, N-1 for R3D-18) and is recorded in ``protocol``.
+
+    Inputs:
+        ``data_batch['inputs']``: generated videos ``(T, 3, H, W)`` uint8 RGB, any size, ``T`` at least
+        the clip span ``(num_frames - 1) * stride + 1`` unless ``pad``. ``data_samples[i]['ref_video']``: the
+        reference videos (same layout) or None; the two sets need not be paired. Feed all frames
+        (``SampleFrames(strategy='all')``) and let the metric pick the clip. A video too short for a clip
+        is listed in ``failures`` and not counted.
+
+    Args:
+        backbone: ``'i3d'``, ``'i3d_tats'``, ``'videomae'`` or ``'r3d18'``. Defaults to ``'i3d'``.
+        model_path: Checkpoint file or folder; None uses the aigve cache (downloads on first use when
+            online). Defaults to None.
+        model: Ready module (preprocessed clips -> features) instead of loading weights (tests,
+            notebooks). Defaults to None.
+        num_frames: Clip length. Defaults to 16.
+        stride: Keep every ``stride``-th frame before choosing the clip. Defaults to 1.
+        clip: ``'first'`` or ``'uniform'``. Defaults to ``'first'``.
+        pad: Pad short videos (``'repeat_last'``, ``'loop'``) instead of refusing them. Defaults to None.
+        resolution: cd-fvd's loader resolution for ``i3d_tats``/``videomae`` (shorter side, centre crop,
+            uint8); None feeds frames as given (cd-fvd's in-memory ``compute_fvd`` path). Defaults to None.
+        check_hash: Refuse a ``model_path`` whose sha256 differs from the manifest's. Defaults to True.
+        fused: Run ``i3d_tats`` through the fused inference copy (same numbers, faster). Defaults to True.
+        ref_stats_file: Load the reference statistics from this file. Defaults to None.
+        save_ref_stats: Save the reference statistics to this file. Defaults to None.
+        batch_size: Clips per forward pass. Defaults to 8.
+        device: Defaults to ``'auto'``.
+        collect_device: Defaults to ``'cpu'``.
+        prefix: Defaults to ``'fvd'``.
+
+    Raises:
+        ValueError: On invalid arguments.
+        RuntimeError: From ``evaluate``, when a side has fewer than 2 clips.
+
+    Examples:
+        >>> # FVD(backbone='i3d') loads i3d_torchscript.pt; see docs/metrics/fvd.md for a runnable example
+    """
+
+    default_prefix = 'fvd'
+    higher_is_better = False
+    score_range = (0.0, None)
+    accumulator = GaussianStats
+
+    def __init__(self, backbone: str = 'i3d', model_path: str | None = None, model: nn.Module | None = None,
+                 num_frames: int = 16, stride: int = 1, clip: str = 'first', pad: str | None = None,
+                 resolution: int | None = None, check_hash: bool = True, fused: bool = True,
+                 ref_stats_file: str | None = None, save_ref_stats: str | None = None, batch_size: int = 8,
+                 device: str = 'auto', collect_device: str = 'cpu', prefix: str | None = None) -> None:
+        for arg, value in (('num_frames', num_frames), ('stride', stride)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f'`{arg}` must be a positive int, but got {value!r}')
+        if clip not in CLIP_CHOICES:
+            raise ValueError(f'`clip` must be one of {CLIP_CHOICES}, but got {clip!r}')
+        if pad not in (None, 'repeat_last', 'loop'):
+            raise ValueError(f"`pad` must be None, 'repeat_last' or 'loop', but got {pad!r}")
+        super().__init__(ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats, batch_size=batch_size,
+                         device=device, collect_device=collect_device, prefix=prefix)
+        from aigve.models.video_backbones import build_video_backbone
+        self.backbone = build_video_backbone(backbone, model_path=model_path, model=model, resolution=resolution,
+                                             check_hash=check_hash, fused=fused, device=self.device)
+        if backbone in ('i3d', 'i3d_tats') and num_frames < 9:
+            raise ValueError(f'`num_frames` must be at least 9 for the I3D backbones (their last pool spans 2 '
+                             f'time steps after 8x temporal downsampling), but got {num_frames}')
+        self.num_frames, self.stride, self.clip, self.pad = num_frames, stride, clip, pad
+        if self.backbone.weights_sha256:
+            self.weights_used[self.backbone.weights_name] = self.backbone.weights_sha256
+        if ref_stats_file is not None:
+            self._ref_state_from_file()  # fail early on a spec mismatch
+
+    def spec(self) -> dict[str, Any]:
+        return dict(metric='FVD', **self.backbone.spec(), num_frames=self.num_frames, stride=self.stride,
+                    clip=self.clip, pad=self.pad)
+
+    def extract(self, videos: Sequence[torch.Tensor],
+                names: Sequence[str]) -> tuple[torch.Tensor | None, list[dict[str, str]]]:
+        """One clip per usable video -> ``(n, dim)`` features; too-short videos become failures."""
+        inputs, failures = [], []
+        for video, name in zip(videos, names):
+            if not isinstance(video, torch.Tensor) or video.dim() != 4 or video.shape[1] != 3:
+                shape = tuple(video.shape) if isinstance(video, torch.Tensor) else type(video).__name__
+                raise ValueError(f'FVD: videos must be (T, 3, H, W) uint8 tensors, but got {shape} for {name}')
+            idx = clip_indices(int(video.shape[0]), self.num_frames, self.stride, self.clip, self.pad)
+            if idx is None:
+                span = (self.num_frames - 1) * self.stride + 1
+                failures.append(dict(video=name, reason=f'fvd: {video.shape[0]} frames, but a clip of '
+                                     f'{self.num_frames} frames at stride {self.stride} needs {span} (set pad='
+                                     "'repeat_last' to pad)"))
+                continue
+            inputs.append(self.backbone.preprocess(video[idx].unsqueeze(0)))
+        self.log_failures(failures)
+        if not inputs:
+            return None, failures
+        feats = [self.backbone.forward_features(torch.cat(inputs[i:i + self.batch_size]))
+                 for i in range(0, len(inputs), self.batch_size)]
+        return torch.cat(feats), failures
+
+    def compute_from(self, generated: GaussianStats, reference: GaussianStats) -> dict[str, float]:
+        self.check_counts(generated, reference)
+        ddof = self.backbone.ddof
+        value = frechet_distance_from_stats(reference, generated, ddof=ddof)
+        bb = self.backbone
+        self.protocol = dict(
+            backbone=bb.name, family=bb.family, weights=bb.weights_name, weights_sha256=bb.weights_sha256,
+            input_resolution={'r3d18': 112}.get(bb.name, 224), cdfvd_resolution=bb.resolution,
+            num_frames=self.num_frames, stride=self.stride, clip=self.clip, pad=self.pad,
+            feature_dim=generated.dim, n_reference=reference.count, n_generated=generated.count,
+            covariance=f"{'N' if ddof == 0 else 'N-1'} (ddof={ddof})",
+            comparable='not comparable with I3D FVDs' if bb.name == 'r3d18' else bb.family,
+            preprocessing=bb.spec()['preprocessing'], ref_stats_file=self.ref_stats_file)
+        return dict(fvd=value)

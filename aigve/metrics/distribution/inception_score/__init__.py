@@ -1,0 +1,3 @@
+from .inception_score_metric import IS
+
+__all__ = ['IS']

@@ -1,0 +1,3 @@
+from .kid_metric import KID
+
+__all__ = ['KID']

@@ -1,0 +1,13 @@
+# Inception Score of the generated frames (FID Inception logits, 10 splits, torch-fidelity's seed 2020).
+_base_ = ['_base_/default_runtime.py', '_base_/datasets/toy.py']
+
+model_path = None
+
+val_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='OpenVideo', with_reference=False),
+    dict(type='SampleFrames', strategy='all'),
+    dict(type='DecodeFrames'),
+    dict(type='PackVideoInputs'),
+]))
+val_evaluator = dict(type='IS', model_path=model_path, splits=10, seed=2020, batch_size=32, device='auto')
+test_evaluator = val_evaluator
