@@ -158,6 +158,7 @@ class PackVideoInputs:
             ref_video_sha256=results.get('ref_video_sha256'),
             fps=results.get('fps'),
             frame_inds=results.get('frame_inds'),
+            ref_frame_inds=results.get('ref_frame_inds'),
             meta=results.get('meta', {}),
         )
         return dict(inputs=to_tensor(results['frames']), data_samples=sample)

@@ -29,6 +29,7 @@ from mmengine.dist import all_gather_object, broadcast_object_list, is_main_proc
 from mmengine.logging import print_log
 
 from aigve.core.base_metric import BaseVideoMetric
+from aigve.utils.feature_cache import FeatureCache
 from aigve.utils.atomic import atomic_open
 
 from .functional import GaussianStats
@@ -127,6 +128,10 @@ class SetLevelMetric(BaseVideoMetric):
             Defaults to None.
         save_ref_stats: After computing, write the reference side to this file. Defaults to None.
         batch_size: Frames or clips per forward pass. Defaults to 32.
+        use_cache: Cache the features of each batch under ``$AIGVE_HOME/features``, keyed by the videos'
+            content hashes, the frames read and :meth:`spec` (extractor, weights sha256, preprocessing), so a
+            second run over the same videos (a re-run, or the same reference set) skips the model.
+            Defaults to True.
         device: See :class:`BaseVideoMetric`. Defaults to ``'auto'``.
         collect_device: See :class:`BaseVideoMetric`. Defaults to ``'cpu'``.
         prefix: Prefix of the result keys. Defaults to the class's ``default_prefix``.
@@ -137,7 +142,8 @@ class SetLevelMetric(BaseVideoMetric):
     accumulator: type = GaussianStats
 
     def __init__(self, ref_stats_file: str | None = None, save_ref_stats: str | None = None, batch_size: int = 32,
-                 device: str = 'auto', collect_device: str = 'cpu', prefix: str | None = None) -> None:
+                 use_cache: bool = True, device: str = 'auto', collect_device: str = 'cpu',
+                 prefix: str | None = None) -> None:
         super().__init__(device=device, collect_device=collect_device, prefix=prefix)
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f'`batch_size` must be a positive int, but got {batch_size!r}')
@@ -147,6 +153,7 @@ class SetLevelMetric(BaseVideoMetric):
         self.ref_stats_file = ref_stats_file
         self.save_ref_stats = save_ref_stats
         self._loaded_ref: Any = None
+        self.feature_cache = FeatureCache(enabled=use_cache)
         self._reset_state()
 
     # ------------------------------------------------------------------------------ subclass hooks
@@ -184,18 +191,35 @@ class SetLevelMetric(BaseVideoMetric):
         videos = data_batch['inputs'] if isinstance(data_batch, dict) else data_batch
         names = [str(s.get('video', f'video_{i}')) for i, s in enumerate(data_samples)]
         with torch.no_grad():
-            feats, failures = self.extract(list(videos), names)
-            if feats is not None:
-                self._acc['generated'].update(feats)
-            self._local_failures += failures
+            hashes = [(s.get('video_sha256'), s.get('frame_inds')) for s in data_samples]
+            self._update('generated', list(videos), names, hashes)
             if self.needs_reference and self.ref_stats_file is None:
-                refs = [(s['ref_video'], s.get('ref_video_path') or f'{n} (reference)')
+                refs = [(s['ref_video'], s.get('ref_video_path') or f'{n} (reference)',
+                         (s.get('ref_video_sha256'), s.get('ref_frame_inds')))
                         for s, n in zip(data_samples, names) if s.get('ref_video') is not None]
                 if refs:
-                    feats, failures = self.extract([v for v, _ in refs], [n for _, n in refs])
-                    if feats is not None:
-                        self._acc['reference'].update(feats)
-                    self._local_failures += [dict(f, reason=f'reference: {f["reason"]}') for f in failures]
+                    self._update('reference', *map(list, zip(*refs)), prefix='reference: ')
+
+    def _update(self, side: str, videos: list, names: list[str], hashes: list, prefix: str = '') -> None:
+        """Add the features of ``videos`` to ``side``, from the feature cache when every video has a hash."""
+        key = None
+        if all(sha for sha, _ in hashes):
+            key = self.feature_cache.key(type(self).__name__, self.spec(), hashes)
+            cached = self.feature_cache.load(key)
+            if cached is not None:  # failures are stored by position: today's names may differ
+                failures = [dict(video=names[i], reason=reason) for i, reason in cached['failures']]
+                self._add(side, cached['features'], failures, prefix)
+                return
+        feats, failures = self.extract(videos, names)
+        if key is not None:
+            positions = [(names.index(f['video']), f['reason']) for f in failures]
+            self.feature_cache.save(key, dict(features=feats, failures=positions))
+        self._add(side, feats, failures, prefix)
+
+    def _add(self, side: str, feats: torch.Tensor | None, failures: list[dict[str, str]], prefix: str) -> None:
+        if feats is not None:
+            self._acc[side].update(feats)
+        self._local_failures += [dict(f, reason=prefix + f['reason']) for f in failures]
 
     def _finish(self, states: Sequence[dict[str, Any]]) -> tuple[dict[str, float], list[dict[str, str]]]:
         """Merge per-rank states, compute, save reference statistics if asked."""
@@ -267,7 +291,8 @@ class SetLevelMetric(BaseVideoMetric):
 
 
 def build_fid_inception(model_path: str | None = None, model: torch.nn.Module | None = None,
-                        check_hash: bool = True, device: torch.device | str = 'cpu') -> tuple[torch.nn.Module, str | None]:
+                        check_hash: bool = True,
+                        device: torch.device | str = 'cpu') -> tuple[torch.nn.Module, str | None]:
     """The FID Inception with its weights (``'fid-inception'``), or an injected module; returns (model, sha256)."""
     if model is not None:
         return model.to(device).eval().requires_grad_(False), None
@@ -295,12 +320,12 @@ class InceptionFrameMetric(SetLevelMetric):
 
     def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
                  frames_per_video: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
-                 save_ref_stats: str | None = None, batch_size: int = 32, device: str = 'auto',
+                 save_ref_stats: str | None = None, batch_size: int = 32, use_cache: bool = True, device: str = 'auto',
                  collect_device: str = 'cpu', prefix: str | None = None) -> None:
         if frames_per_video is not None and (not isinstance(frames_per_video, int) or frames_per_video < 1):
             raise ValueError(f'`frames_per_video` must be a positive int or None, but got {frames_per_video!r}')
         super().__init__(ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats, batch_size=batch_size,
-                         device=device, collect_device=collect_device, prefix=prefix)
+                         use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
         self.frames_per_video = frames_per_video
         self.model, sha256 = build_fid_inception(model_path, model, check_hash, self.device)
         self.weights_sha256 = sha256

@@ -231,3 +231,38 @@ def test_gaussian_stats_state_is_bounded(i3d_script_path: str) -> None:
     m.process(dict(inputs=GEN), [dict(video=str(i), ref_video=r) for i, r in enumerate(REF)])
     acc = m._acc['generated']
     assert isinstance(acc, GaussianStats) and acc.count == 6 and m.results == []
+
+
+def samples_with_hashes(tag: str) -> list[dict]:
+    return [dict(video=f'gen/{i}.mp4', video_id=i, video_sha256=f'{tag}-gen-{i}', frame_inds=list(range(12)),
+                 ref_video=REF[i], ref_video_path=f'ref/{i}.mp4', ref_video_sha256=f'{tag}-ref-{i}',
+                 ref_frame_inds=list(range(12))) for i in range(len(GEN))]
+
+
+def run_batches(m: FVD, samples: list[dict]) -> dict:
+    for start in (0, 3):
+        batch = samples[start:start + 3]
+        m.process(dict(inputs=GEN[start:start + 3], data_samples=batch), batch)
+    return m.compute_metrics([])
+
+
+def test_feature_cache_skips_the_model_on_a_second_run(i3d_script_path: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv('AIGVE_HOME', str(tmp_path))
+    first = fvd(i3d_script_path, check_hash=False)
+    expected = run_batches(first, samples_with_hashes('a'))
+    assert first.feature_cache.misses == 4 and first.feature_cache.hits == 0  # 2 batches x 2 sides
+
+    second = fvd(i3d_script_path, check_hash=False)
+    calls = []
+    original = second.extract
+    monkeypatch.setattr(second, 'extract', lambda *a: calls.append(1) or original(*a))
+    assert run_batches(second, samples_with_hashes('a')) == expected
+    assert calls == [] and second.feature_cache.hits == 4  # no model work
+
+    other_content = fvd(i3d_script_path, check_hash=False)
+    run_batches(other_content, samples_with_hashes('b'))  # other content hashes: computed again
+    assert other_content.feature_cache.hits == 0
+
+    off = fvd(i3d_script_path, check_hash=False, use_cache=False)
+    assert run_batches(off, samples_with_hashes('a')) == expected
+    assert off.feature_cache.hits == 0

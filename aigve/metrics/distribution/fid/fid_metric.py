@@ -50,11 +50,12 @@ class FID(InceptionFrameMetric):
 
     def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
                  frames_per_video: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
-                 save_ref_stats: str | None = None, batch_size: int = 32, device: str = 'auto',
+                 save_ref_stats: str | None = None, batch_size: int = 32, use_cache: bool = True, device: str = 'auto',
                  collect_device: str = 'cpu', prefix: str | None = None) -> None:
         super().__init__(model_path=model_path, model=model, frames_per_video=frames_per_video,
                          check_hash=check_hash, ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats,
-                         batch_size=batch_size, device=device, collect_device=collect_device, prefix=prefix)
+                         batch_size=batch_size,
+                         use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
         if self.ref_stats_file is not None:
             self._ref_state_from_file()
 

@@ -98,7 +98,8 @@ class FVD(SetLevelMetric):
                  num_frames: int = 16, stride: int = 1, clip: str = 'first', pad: str | None = None,
                  resolution: int | None = None, check_hash: bool = True, fused: bool = True,
                  ref_stats_file: str | None = None, save_ref_stats: str | None = None, batch_size: int = 8,
-                 device: str = 'auto', collect_device: str = 'cpu', prefix: str | None = None) -> None:
+                 use_cache: bool = True, device: str = 'auto', collect_device: str = 'cpu',
+                 prefix: str | None = None) -> None:
         for arg, value in (('num_frames', num_frames), ('stride', stride)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f'`{arg}` must be a positive int, but got {value!r}')
@@ -107,7 +108,7 @@ class FVD(SetLevelMetric):
         if pad not in (None, 'repeat_last', 'loop'):
             raise ValueError(f"`pad` must be None, 'repeat_last' or 'loop', but got {pad!r}")
         super().__init__(ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats, batch_size=batch_size,
-                         device=device, collect_device=collect_device, prefix=prefix)
+                         use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
         from aigve.models.video_backbones import build_video_backbone
         self.backbone = build_video_backbone(backbone, model_path=model_path, model=model, resolution=resolution,
                                              check_hash=check_hash, fused=fused, device=self.device)

@@ -47,12 +47,13 @@ class IS(InceptionFrameMetric):
 
     def __init__(self, splits: int = 10, seed: int = 2020, model_path: str | None = None,
                  model: torch.nn.Module | None = None, frames_per_video: int | None = None,
-                 check_hash: bool = True, batch_size: int = 32, device: str = 'auto', collect_device: str = 'cpu',
+                 check_hash: bool = True, batch_size: int = 32,
+                 use_cache: bool = True, device: str = 'auto', collect_device: str = 'cpu',
                  prefix: str | None = None) -> None:
         if not isinstance(splits, int) or isinstance(splits, bool) or splits < 1:
             raise ValueError(f'`splits` must be a positive int, but got {splits!r}')
         super().__init__(model_path=model_path, model=model, frames_per_video=frames_per_video,
-                         check_hash=check_hash, batch_size=batch_size, device=device,
+                         check_hash=check_hash, batch_size=batch_size, use_cache=use_cache, device=device,
                          collect_device=collect_device, prefix=prefix)
         self.splits, self.seed = splits, seed
 

@@ -52,14 +52,15 @@ class KID(InceptionFrameMetric):
                  coef0: float = 1.0, seed: int = 2020, model_path: str | None = None,
                  model: torch.nn.Module | None = None, frames_per_video: int | None = None,
                  check_hash: bool = True, ref_stats_file: str | None = None, save_ref_stats: str | None = None,
-                 batch_size: int = 32, device: str = 'auto', collect_device: str = 'cpu',
+                 batch_size: int = 32, use_cache: bool = True, device: str = 'auto', collect_device: str = 'cpu',
                  prefix: str | None = None) -> None:
         for arg, value, low in (('subsets', subsets, 1), ('subset_size', subset_size, 2)):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f'`{arg}` must be an int >= {low}, but got {value!r}')
         super().__init__(model_path=model_path, model=model, frames_per_video=frames_per_video,
                          check_hash=check_hash, ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats,
-                         batch_size=batch_size, device=device, collect_device=collect_device, prefix=prefix)
+                         batch_size=batch_size,
+                         use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
         self.kernel = dict(degree=degree, gamma=gamma, coef0=coef0)
         if ref_stats_file is not None:
