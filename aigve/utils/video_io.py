@@ -210,10 +210,24 @@ class VideoReader:
                 f'num_frames={self.num_frames}, fps={self.fps}, size={self.height}x{self.width})')
 
 
+def _load_pyav_first() -> None:
+    """Load PyAV's FFmpeg before decord's bundled one.
+
+    decord ships its own FFmpeg 4.1 libraries; once they are loaded first, PyAV's libvpx-vp9 encoder (and
+    possibly other shared codec libraries) fails with EINVAL in the same process. Loading PyAV first keeps
+    both working.
+    """
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        pass
+
+
 class _DecordReader(VideoReader):
     """decord backend: seeks to each requested frame."""
 
     def __init__(self, path: str) -> None:
+        _load_pyav_first()
         import decord
 
         self.path, self.backend = path, 'decord'

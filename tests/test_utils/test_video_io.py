@@ -352,3 +352,17 @@ def test_bad_arguments(videos: Path) -> None:
     with pytest.raises(TypeError, match='`indices` must be a sequence of integers'):
         reader.get_frames([0.5])
     assert len(reader) == 12 and 'backend=' in repr(reader)
+
+
+def test_pyav_still_encodes_vp9_after_a_decord_read(tmp_path):
+    """decord's bundled FFmpeg, loaded first, breaks PyAV's libvpx-vp9 in the same process (see video_io)."""
+    import subprocess
+    import sys
+    write_video(tmp_path / 'a.mp4', synthetic_frames(3, 32, 32))  # in this process: the child starts clean
+    code = ('from aigve.utils.video_io import open_video; import sys; sys.path.insert(0, "tests");'
+            f'open_video("{tmp_path}/a.mp4", "decord");'
+            'from helpers.videos import write_video, synthetic_frames;'
+            f'write_video("{tmp_path}/b.webm", synthetic_frames(3, 32, 32), codec="libvpx-vp9")')
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, '-c', code], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
