@@ -215,18 +215,12 @@ def add_compat_routes(api: APIRouter, svc: Callable[[], Any], settings: ServiceS
 
 async def _pair_only(service: Any, input_dir: str, opts: JobOptions, notes: list[str], t0: float) -> dict:
     """``compute=false``: pair the folder and return the annotation, without a job."""
-    from aigve.service.jobs import check_annotation_paths, entries_from_pairing
-    from aigve.service.security import resolve_inside_roots
-    from aigve.tools.pairing import build_annotation, scan_folder
+    from aigve.service.jobs import check_annotation_paths, scan_input_dir
+    from aigve.tools.pairing import build_annotation
 
     def work() -> dict:
         roots = service.settings.resolved_roots
-        folder = resolve_inside_roots(input_dir, roots, 'input_dir')
-        try:
-            result = scan_folder(folder, parse_suffixes(opts.generated_suffixes))
-        except (FileNotFoundError, ValueError) as e:
-            raise RequestRefused(404 if isinstance(e, FileNotFoundError) else 422, str(e)) from e
-        entries = entries_from_pairing(result, opts)
+        folder, result, entries = scan_input_dir(input_dir, roots, opts)
         check_annotation_paths(entries, folder, roots, 'input_dir')
         return dict(annotation=build_annotation(entries, name=folder.name), summary=result.summary())
 

@@ -93,6 +93,20 @@ def resolve_metrics(opts: JobOptions, cards: Sequence[dict]) -> tuple[list[dict]
     return entries, any(by_name[n].get('needs_reference') for n in names)
 
 
+def scan_input_dir(input_dir: str, roots: Any, opts: Any) -> tuple[Any, Any, list[dict]]:
+    """Resolve ``input_dir`` inside the data roots, pair its videos; return (folder, pairing, entries).
+
+    Raises:
+        RequestRefused: 404 for a missing folder, 422 for an unusable one.
+    """
+    folder = resolve_inside_roots(input_dir, roots, 'input_dir')
+    try:
+        result = scan_folder(folder, parse_suffixes(opts.generated_suffixes))
+    except (FileNotFoundError, ValueError) as e:
+        raise RequestRefused(404 if isinstance(e, FileNotFoundError) else 422, str(e)) from e
+    return folder, result, entries_from_pairing(result, opts)
+
+
 def entries_from_pairing(result: PairingResult, opts: JobOptions) -> list[dict]:
     """Annotation entries of a folder or an upload, with the prompts attached."""
     try:
@@ -165,12 +179,7 @@ class JobFactory:
         metrics, needs_ref = resolve_metrics(opts, cards)
         if input_dir is not None:
             refuse_unless(data_root is None, 422, '`data_root` goes with `ann_file`, not with `input_dir`')
-            folder = resolve_inside_roots(input_dir, roots, 'input_dir')
-            try:
-                result = scan_folder(folder, parse_suffixes(opts.generated_suffixes))
-            except (FileNotFoundError, ValueError) as e:
-                raise RequestRefused(404 if isinstance(e, FileNotFoundError) else 422, str(e)) from e
-            entries = entries_from_pairing(result, opts)
+            folder, result, entries = scan_input_dir(input_dir, roots, opts)
             root, ann = folder, build_annotation(entries, name=folder.name, max_seconds=opts.max_seconds,
                                                  unpaired=dict(no_reference=result.no_reference,
                                                                no_generated=result.no_generated))
