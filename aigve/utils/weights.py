@@ -39,6 +39,7 @@ from mmengine.logging import print_log
 
 from aigve.utils.atomic import write_json_atomic
 from aigve.utils.download import DownloadError, download_file
+from aigve.utils.hashing import file_sha256 as content_sha256
 
 __all__ = [
     'WeightSpec', 'WEIGHTS', 'ResolvedWeights', 'WeightsNotFoundError', 'WeightsHashError',
@@ -49,7 +50,6 @@ __all__ = [
 
 _TRUE = {'1', 'true', 'yes', 'on'}
 _HEX = re.compile(r'^[0-9a-f]+$')
-_CHUNK = 1 << 20
 
 #: How users fetch a checkpoint; ``{name}`` is filled in.
 DOWNLOAD_HINT = 'aigve weights download {name}   (or: python scripts/download_weights.py {name})'
@@ -370,12 +370,8 @@ class WeightsNotFoundError(FileNotFoundError):
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """Stream ``path`` through sha256 (1 MiB chunks) and return the hex digest."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Stream ``path`` through sha256 and return the hex digest (no memo; see :func:`file_sha256`)."""
+    return content_sha256(path)
 
 
 def _stat_key(path: Path) -> dict[str, int]:
