@@ -96,6 +96,19 @@ def init_cpu_distributed(launcher: str, cfg: Any) -> None:
         dist.init_process_group(backend='gloo' if backend == 'nccl' else backend)
 
 
+def leave_process_group() -> None:
+    """Wait for every rank, then destroy the process group.
+
+    A rank that exits with a live gloo group can abort in the group's destructor ("terminate called without an
+    active exception") while the other ranks are still writing results, which fails the whole launch.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def run(args: argparse.Namespace) -> int:
     """``aigve run``: evaluate and write ``<work_dir>/results.json``."""
     from mmengine.runner import Runner
@@ -108,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     runner = Runner.from_cfg(cfg)
     runner.val()
     results = runner.val_loop.results
+    leave_process_group()
     if runner.rank == 0:
         n = results['num_videos']
         lines = [f'{k}: {v:.6g}' for k, v in results['metrics'].items()]
