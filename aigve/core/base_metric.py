@@ -58,6 +58,10 @@ class BaseVideoMetric(BaseMetric):
     #: per-video records of this metric may be journaled and reused on resume (one record per video from
     #: ``process``); set False for a metric whose records depend on more than the video, prompt and config
     journaled: bool = True
+    #: the metric reads videos with :func:`aigve.utils.lazy_video.iter_chunks`, so a
+    #: :class:`~aigve.utils.lazy_video.LazyVideo` (a video too large to hold whole) reaches it as it is;
+    #: otherwise ``process`` decodes such videos whole first
+    streams_frames: bool = False
 
     def __init__(self, device: str = 'auto', collect_device: str = 'cpu', prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -98,9 +102,9 @@ class BaseVideoMetric(BaseMetric):
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Score the batch and keep one small CPU record per video."""
-        videos = data_batch['inputs'] if isinstance(data_batch, dict) else data_batch
+        videos, data_samples = self.whole_videos_unless_streaming(data_batch, data_samples)
         with torch.no_grad():
-            scores = self.score_batch(list(videos), list(data_samples))
+            scores = self.score_batch(videos, data_samples)
         for sample, score in zip(data_samples, scores):
             record = dict(video=sample['video'], video_id=sample.get('video_id'))
             if isinstance(score, Unscorable):
@@ -108,6 +112,19 @@ class BaseVideoMetric(BaseMetric):
             else:
                 record['scores'] = {k: float(v) for k, v in score.items()}
             self.results.append(record)
+
+    def whole_videos_unless_streaming(self, data_batch: Any,
+                                      data_samples: Sequence[dict]) -> tuple[list, list[dict]]:
+        """The batch's videos and samples; lazy videos decoded whole unless the metric ``streams_frames``."""
+        videos = list(data_batch['inputs'] if isinstance(data_batch, dict) else data_batch)
+        samples = list(data_samples)
+        if self.streams_frames:
+            return videos, samples
+        from aigve.utils.lazy_video import materialize
+
+        samples = [dict(s, ref_video=materialize(s['ref_video'])) if isinstance(s, dict) and 'ref_video' in s
+                   else s for s in samples]
+        return [materialize(v) for v in videos], samples
 
     def evaluate(self, size: int) -> dict[str, float]:
         """Gather every rank's records exactly (no padding, none dropped), compute once, share the result.

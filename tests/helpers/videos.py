@@ -113,3 +113,13 @@ def write_frames_folder(folder: str | os.PathLike, frames: np.ndarray, ext: str 
     for i, rgb in enumerate(frames):
         Image.fromarray(rgb).save(folder / f'{pattern.format(i)}.{ext}')
     return folder
+
+
+def lazy_copy(video, folder: str | os.PathLike, name: str, chunk_frames: int = 3):
+    """Write a ``(T, 3, H, W)`` uint8 tensor losslessly and return a ``LazyVideo`` of it (same frames, decoded in
+    chunks of ``chunk_frames``): for checking that a metric gives the same numbers streaming a long video."""
+    from aigve.utils.lazy_video import LazyVideo
+
+    path = write_lossless(Path(folder) / f'{name}.mkv', video.permute(0, 2, 3, 1).numpy())
+    t, _, h, w = video.shape
+    return LazyVideo(str(path), list(range(t)), h, w, 'auto', chunk_frames)

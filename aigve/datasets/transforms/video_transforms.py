@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from aigve.registry import TRANSFORMS
+from aigve.utils.lazy_video import LazyVideo
 from aigve.utils.frames import frames_within_seconds, pad_indices, stride_indices, uniform_indices
 
 STRATEGIES = ('all', 'first', 'uniform')
@@ -117,10 +118,23 @@ class SampleFrames:
 class DecodeFrames:
     """Decode the chosen frames (all frames when no sampler ran) into ``(T, H, W, 3)`` uint8 RGB arrays.
 
-    Adds ``frames`` (and ``ref_frames``) and closes the readers.
+    Adds ``frames`` (and ``ref_frames``) and closes the readers. A video whose chosen frames would take more
+    than ``max_bytes`` is not decoded here: it becomes a :class:`~aigve.utils.lazy_video.LazyVideo`, which
+    metrics read in chunks of at most ``max_bytes / 2`` (the chunk in use and the one being decoded), so a
+    long or high-resolution video is never held whole by a metric that does not need it whole.
+
+    Args:
+        max_bytes: Largest decoded size (``T * H * W * 3``) held whole; None always decodes whole.
+            Defaults to 256 MiB (about 40 frames of 1080p, 120 of 720p, 1300 of 256x256).
     """
 
+    def __init__(self, max_bytes: int | None = 256 * 2**20) -> None:
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError(f'`max_bytes` must be a positive int or None, but got {max_bytes!r}')
+        self.max_bytes = max_bytes
+
     def __call__(self, results: dict) -> dict:
+        from aigve.utils.lazy_video import LazyVideo
         from aigve.utils.video_io import VideoReadError
 
         for prefix in _present(results):
@@ -131,7 +145,13 @@ class DecodeFrames:
                     inds = list(range(reader.num_frames))
                 if not inds:
                     raise VideoReadError(f'{reader.path}: no frames to decode (the video has 0 frames)')
-                results[f'{prefix}frames'] = reader.get_frames(inds)
+                frame_bytes = 3 * reader.height * reader.width
+                if self.max_bytes is not None and len(inds) * frame_bytes > self.max_bytes:
+                    chunk = max(2, self.max_bytes // (2 * frame_bytes))
+                    results[f'{prefix}frames'] = LazyVideo(reader.path, inds, reader.height, reader.width,
+                                                           getattr(reader, 'backend', 'auto'), chunk)
+                else:
+                    results[f'{prefix}frames'] = reader.get_frames(inds)
             finally:
                 reader.close()
         return results
@@ -142,9 +162,9 @@ class PackVideoInputs:
     """Pack into ``dict(inputs=(T, C, H, W) uint8 tensor, data_samples=dict(...))`` (see BaseVideoDataset)."""
 
     def __call__(self, results: dict) -> dict:
-        def to_tensor(frames: np.ndarray | None) -> torch.Tensor | None:
-            if frames is None:
-                return None
+        def to_tensor(frames: np.ndarray | LazyVideo | None) -> torch.Tensor | LazyVideo | None:
+            if frames is None or isinstance(frames, LazyVideo):
+                return frames
             return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).contiguous()
 
         sample = dict(

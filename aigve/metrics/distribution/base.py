@@ -210,6 +210,9 @@ class SetLevelMetric(BaseVideoMetric):
                 failures = [dict(video=names[i], reason=reason) for i, reason in cached['failures']]
                 self._add(side, cached['features'], failures, prefix)
                 return
+        if not self.streams_frames:
+            from aigve.utils.lazy_video import materialize
+            videos = [materialize(v) for v in videos]
         feats, failures = self.extract(videos, names)
         if key is not None:
             positions = [(names.index(f['video']), f['reason']) for f in failures]
@@ -317,6 +320,7 @@ class InceptionFrameMetric(SetLevelMetric):
     """
 
     feature_key = 'pool'
+    streams_frames = True
 
     def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
                  frames_per_video: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
@@ -346,10 +350,11 @@ class InceptionFrameMetric(SetLevelMetric):
     def extract(self, videos: Sequence[torch.Tensor],
                 names: Sequence[str]) -> tuple[torch.Tensor | None, list[dict[str, str]]]:
         from aigve.utils.frames import uniform_indices
+        from aigve.utils.lazy_video import LazyVideo, frame_batches, subset
 
         frames, failures = [], []
         for video, name in zip(videos, names):
-            if not isinstance(video, torch.Tensor) or video.dim() != 4 or video.shape[1] != 3:
+            if not isinstance(video, (torch.Tensor, LazyVideo)) or video.dim() != 4 or video.shape[1] != 3:
                 shape = tuple(video.shape) if isinstance(video, torch.Tensor) else type(video).__name__
                 raise ValueError(f'{type(self).__name__}: videos must be (T, 3, H, W) tensors, but got {shape} '
                                  f'for {name}')
@@ -357,17 +362,14 @@ class InceptionFrameMetric(SetLevelMetric):
                 failures.append(dict(video=name, reason=f'{self.default_prefix}: the video has no frames'))
                 continue
             idx = uniform_indices(int(video.shape[0]), self.frames_per_video) if self.frames_per_video else None
-            frames.append(video if idx is None else video[idx])
+            frames.append(video if idx is None else subset(video, idx))
         self.log_failures(failures)
         if not frames:
             return None, failures
-        frames_t = torch.cat(frames) if len({tuple(f.shape[1:]) for f in frames}) == 1 else None
-        chunks = []
-        if frames_t is not None:
-            batches = [frames_t[i:i + self.batch_size] for i in range(0, frames_t.shape[0], self.batch_size)]
-        else:  # different sizes in one batch: run per video
-            batches = [f[i:i + self.batch_size] for f in frames for i in range(0, f.shape[0], self.batch_size)]
-        for batch in batches:
-            out = self.model(batch.to(self.device))
-            chunks.append(out[self.feature_key] if isinstance(out, dict) else out)
+        chunks = [self._features(torch.stack(batch))
+                  for batch, _ in frame_batches(frames, self.batch_size, same_size=True)]
         return torch.cat(chunks).flatten(1), failures
+
+    def _features(self, frames: torch.Tensor) -> torch.Tensor:
+        out = self.model(frames.to(self.device))
+        return out[self.feature_key] if isinstance(out, dict) else out

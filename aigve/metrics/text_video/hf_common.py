@@ -24,6 +24,7 @@ from torch import nn
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
 from aigve.utils.frames import uniform_indices
 from aigve.utils.imports import is_available
+from aigve.utils.lazy_video import LazyVideo, frame_batches, subset
 
 #: Install hint for the ``transformers`` extra.
 INSTALL_HINT = 'pip install "aigve[clip]"'
@@ -60,6 +61,8 @@ def check_video(video: Any, owner: str) -> None:
         TypeError: If ``video`` is not a uint8 tensor.
         ValueError: If its shape is not ``(T, 3, H, W)``.
     """
+    if isinstance(video, LazyVideo):
+        return
     if not isinstance(video, torch.Tensor) or video.dtype != torch.uint8:
         kind = f'{type(video).__name__} of {video.dtype}' if isinstance(video, torch.Tensor) else type(video).__name__
         raise TypeError(f'{owner}: `video` must be a (T, C, H, W) uint8 RGB tensor, but got {kind}')
@@ -71,7 +74,7 @@ def select_frames(video: torch.Tensor, num_frames: int | None) -> torch.Tensor:
     """Keep ``num_frames`` uniformly spread frames (segment centres); all of them when None or fewer."""
     if num_frames is None or video.shape[0] <= num_frames:
         return video
-    return video[uniform_indices(video.shape[0], num_frames)]
+    return subset(video, uniform_indices(video.shape[0], num_frames))
 
 
 def encode_in_batches(videos: Sequence[torch.Tensor], encode: Callable[[list[torch.Tensor], list[int]],
@@ -80,7 +83,7 @@ def encode_in_batches(videos: Sequence[torch.Tensor], encode: Callable[[list[tor
     """Run ``encode`` over the frames of all ``videos`` in chunks of ``batch_size`` and split per video.
 
     Args:
-        videos: ``(T_i, C, H, W)`` frame stacks; sizes may differ between videos.
+        videos: ``(T_i, C, H, W)`` frame stacks or lazy videos (decoded chunk by chunk); sizes may differ.
         encode: Called with a list of at most ``batch_size`` ``(C, H, W)`` frames and, for each frame,
             the index of its video in ``videos``; returns a tensor whose first dimension is the number
             of frames.
@@ -89,12 +92,25 @@ def encode_in_batches(videos: Sequence[torch.Tensor], encode: Callable[[list[tor
     Returns:
         One tensor per video, ``(T_i, ...)``, in the order of ``videos``.
     """
-    frames = [frame for video in videos for frame in video.unbind(0)]
-    owners = [i for i, video in enumerate(videos) for _ in range(video.shape[0])]
-    chunks = [encode(frames[s:s + batch_size], owners[s:s + batch_size]) for s in range(0, len(frames), batch_size)]
-    if not chunks:
-        return [torch.empty(0) for _ in videos]
-    return list(torch.cat(chunks).split([video.shape[0] for video in videos]))
+    parts: list[list[torch.Tensor]] = [[] for _ in videos]
+    for frames, owners in frame_batches(videos, batch_size):
+        out = encode(frames, owners)
+        start = 0
+        for owner, count in _runs(owners):
+            parts[owner].append(out[start:start + count])
+            start += count
+    return [torch.cat(p) if p else torch.empty(0) for p in parts]
+
+
+def _runs(owners: list[int]) -> list[tuple[int, int]]:
+    """``[(owner, count), ...]`` of the consecutive equal values of ``owners``."""
+    runs: list[tuple[int, int]] = []
+    for owner in owners:
+        if runs and runs[-1][0] == owner:
+            runs[-1] = (owner, runs[-1][1] + 1)
+        else:
+            runs.append((owner, 1))
+    return runs
 
 
 def text_length_limit(text_config: Any, tokenizer: Any) -> int:
@@ -179,6 +195,7 @@ class HFTextVideoMetric(BaseVideoMetric):
     default_model: str = ''
     default_processor: str | None = None
     min_frames: int = 1
+    streams_frames = True  # frames reach the encoders through `encode_in_batches`, chunk by chunk
 
     def __init__(self,
                  model_name_or_path: str | nn.Module | None = None,

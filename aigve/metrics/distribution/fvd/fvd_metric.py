@@ -93,6 +93,7 @@ class FVD(SetLevelMetric):
     higher_is_better = False
     score_range = (0.0, None)
     accumulator = GaussianStats
+    streams_frames = True  # decodes only the clip's frames of a lazy (too large to hold) video
 
     def __init__(self, backbone: str = 'i3d', model_path: str | None = None, model: nn.Module | None = None,
                  num_frames: int = 16, stride: int = 1, clip: str = 'first', pad: str | None = None,
@@ -128,9 +129,11 @@ class FVD(SetLevelMetric):
     def extract(self, videos: Sequence[torch.Tensor],
                 names: Sequence[str]) -> tuple[torch.Tensor | None, list[dict[str, str]]]:
         """One clip per usable video -> ``(n, dim)`` features; too-short videos become failures."""
+        from aigve.utils.lazy_video import LazyVideo, take_frames
+
         inputs, failures = [], []
         for video, name in zip(videos, names):
-            if not isinstance(video, torch.Tensor) or video.dim() != 4 or video.shape[1] != 3:
+            if not isinstance(video, (torch.Tensor, LazyVideo)) or video.dim() != 4 or video.shape[1] != 3:
                 shape = tuple(video.shape) if isinstance(video, torch.Tensor) else type(video).__name__
                 raise ValueError(f'FVD: videos must be (T, 3, H, W) uint8 tensors, but got {shape} for {name}')
             idx = clip_indices(int(video.shape[0]), self.num_frames, self.stride, self.clip, self.pad)
@@ -140,7 +143,7 @@ class FVD(SetLevelMetric):
                                      f'{self.num_frames} frames at stride {self.stride} needs {span} (set pad='
                                      "'repeat_last' to pad)"))
                 continue
-            inputs.append(self.backbone.preprocess(video[idx].unsqueeze(0)))
+            inputs.append(self.backbone.preprocess(take_frames(video, idx).unsqueeze(0)))
         self.log_failures(failures)
         if not inputs:
             return None, failures

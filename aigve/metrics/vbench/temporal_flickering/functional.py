@@ -12,6 +12,24 @@ from __future__ import annotations
 import torch
 
 
+def pair_differences(video: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference of each pair of consecutive frames of a ``(T, C, H, W)`` uint8 video.
+
+    Returns:
+        ``(T - 1,)`` float64 values in 0-255 units.
+
+    Examples:
+        >>> v = torch.zeros(3, 3, 2, 2, dtype=torch.uint8); v[1] = 255
+        >>> pair_differences(v).tolist()
+        [255.0, 255.0]
+    """
+    frames = video.to(torch.int16)
+    # per pair mean first (as VBench: mean of cv2.absdiff per pair), then mean over pairs; exact integer sums
+    # (no float64 copy of the differences, which would take 8x the video's memory)
+    sums = (frames[1:] - frames[:-1]).abs_().flatten(1).sum(dim=1, dtype=torch.int64)
+    return sums.to(torch.float64) / frames[0].numel()
+
+
 def mean_abs_frame_difference(video: torch.Tensor) -> float:
     """Mean absolute difference of consecutive frames of a ``(T, C, H, W)`` uint8 video, in 0-255 units.
 
@@ -25,10 +43,7 @@ def mean_abs_frame_difference(video: torch.Tensor) -> float:
     """
     if video.ndim != 4 or video.shape[0] < 2:
         raise ValueError(f'`video` must be (T, C, H, W) with T >= 2, but got shape {tuple(video.shape)}')
-    frames = video.to(torch.int16)
-    # per pair mean first (as VBench: mean of cv2.absdiff per pair), then mean over pairs
-    per_pair = (frames[1:] - frames[:-1]).abs().flatten(1).to(torch.float64).mean(dim=1)
-    return float(per_pair.mean())
+    return float(pair_differences(video).mean())
 
 
 def flicker_score(mae: float) -> float:

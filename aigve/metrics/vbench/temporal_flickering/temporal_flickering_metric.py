@@ -8,7 +8,9 @@ import torch
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
 from aigve.registry import METRICS
 
-from .functional import flicker_score, mean_abs_frame_difference
+from aigve.utils.lazy_video import iter_chunks
+
+from .functional import flicker_score, pair_differences
 
 
 @METRICS.register_module()
@@ -37,6 +39,7 @@ class TemporalFlickering(BaseVideoMetric):
     default_prefix = 'temporal_flickering'
     higher_is_better = True
     score_range = (0.0, 1.0)
+    streams_frames = True  # consecutive pairs only: long videos are read in chunks sharing one frame
 
     def score_batch(self, videos: Sequence[torch.Tensor], samples: Sequence[dict]) -> list:
         """Score each video; videos shorter than 2 frames are :class:`Unscorable`."""
@@ -45,6 +48,7 @@ class TemporalFlickering(BaseVideoMetric):
             if video.shape[0] < 2:
                 scores.append(Unscorable(f'needs at least 2 frames, got {video.shape[0]}'))
                 continue
-            mae = mean_abs_frame_difference(video.to(self.device))
+            pairs = [pair_differences(chunk.to(self.device)) for chunk in iter_chunks(video, overlap=1)]
+            mae = float(torch.cat(pairs).mean())
             scores.append(dict(temporal_flickering=flicker_score(mae), mae=mae))
         return scores
