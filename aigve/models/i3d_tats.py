@@ -159,6 +159,14 @@ class FusedI3D(nn.Module):
         self.eval().requires_grad_(False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        per_pass = torch.get_num_threads()
+        if x.device.type == 'cpu' and x.shape[0] > per_pass:
+            # on CPU, one clip per thread at a time is fastest: measured on 2 cores, 0.16 s/clip in passes of
+            # 2 clips vs 0.19 in passes of 8 (activations of 8 clips do not stay in cache) and 0.28 for 1
+            return torch.cat([self._forward(part) for part in x.split(per_pass)])
+        return self._forward(x)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.layers(x.contiguous(memory_format=torch.channels_last_3d))
         x = F.avg_pool3d(x, self.avg_kernel, stride=1)
         x = self.logits(x)  # dropout is the identity in eval mode
