@@ -1,47 +1,48 @@
-"""Light-VQA+: network and pure feature steps, reconstructed from the paper and Light-VQA's released code.
+"""Light-VQA+: pure feature and fusion steps, reconstructed from the paper's description and Light-VQA's code.
 
 Paper: Xunchu Zhou, Xiaohong Liu, Yunlong Dong, Tengchuan Kou, Yixuan Gao, Zicheng Zhang, Chunyi Li,
 Haoning Wu, Guangtao Zhai, "Light-VQA+: A Video Quality Assessment Model for Exposure Correction with
 Vision-Language Guidance", arXiv 2405.03333 (2024). Its repository (SaMMyCHoo/Light-VQA-plus) holds only a
 README ("The code will be released soon"). Its predecessor Light-VQA (Dong et al., ACM MM 2023,
-wenzhouyidu/Light-VQA, no license file) is public and is the base here: ``final_fusion_model.py`` (Swin-S
-with stage-3 and stage-4 pooled features, ``head`` -> ReLU -> ``head1`` -> ReLU -> ``head2``, output clamped
-to [0, 100], the video score the mean over 8 key frames) and ``extract_temporal_features.py`` (SlowFast).
+wenzhouyidu/Light-VQA, no license file) is public: Swin stage-3/stage-4 pooled features, SlowFast motion
+features, a ``head`` -> ``head1`` -> ``head2`` regressor clamped to [0, 100], 8 key frames per video.
 
-What Light-VQA+ changes, as its abstract states: brightness and noise features come from CLIP with
-vision-language prompts instead of hand-crafted statistics. Reconstructed here (every item is inferred,
-see ``docs/metrics/lightvqa_plus.md``):
+What Light-VQA+ adds, as its abstract and the published summaries of its method state: CLIP with
+vision-language prompts yields the brightness, noise and brightness-consistency features; spatial
+information (semantic + brightness/noise) and temporal information (motion + brightness consistency) are
+fused by cross-attention; a trainable attention modelled on the human visual system (HVS) weights the
+video clips by their impact on overall quality. Every concrete choice below is inferred (see
+``docs/metrics/lightvqa_plus.md``):
 
 * key frames: 8 at ``round(linspace(0, T - 1, 8))``, resized to 672x1120 (3 x 5 tiles of 224);
 * BNS (300 per key frame): CLIP ViT-B/32 zero-shot probabilities (x10) of 5 noise and 5 exposure prompts
-  on each of the 15 tiles, for the key frame (local) and averaged over its eighth of the video (global),
-  ordered ``[noise local, noise global, exposure local, exposure global]`` (75 each);
+  on each of the 15 tiles, for the key frame (local) and averaged over its eighth of the video (global);
 * BC, brightness consistency (300 per key frame): variances over time of the per-frame exposure
   probabilities (75 = 15 tiles x 5) at temporal steps 1, 2, 4, 8;
-* temporal (2304 per key frame): SlowFast-R50 on the 32 frames from the key frame at 224x224;
-* head input per key frame: Swin stage-4 (768) + BNS (300) + Swin stage-3 (768) + [temporal | BC] (2604)
-  = 4440.
+* fusion: :func:`multi_head_attention` between the 8 spatial and the 8 temporal clip tokens;
+* HVS pooling: :func:`hvs_pool`, the softmax-weighted mean of the per-clip scores.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
-from aigve.models.swin import SWIN_SMALL, SwinBackbone
-
 __all__ = [
     'BC_DIM',
     'BNS_DIM',
     'EXPOSURE_PROMPTS',
+    'MOTION_DIM',
     'NOISE_PROMPTS',
     'NUM_KEY_FRAMES',
     'ClipExposurePrompts',
-    'LightVQAPlusNet',
     'brightness_consistency',
     'clip_from',
+    'hvs_pool',
     'key_frame_indices',
+    'multi_head_attention',
     'segment_means',
     'tile_frames'
 ]
@@ -49,47 +50,14 @@ __all__ = [
 NUM_KEY_FRAMES = 8
 BNS_DIM = 300
 BC_DIM = 300
+#: SlowFast-R50 pooled width (slow 2048 + fast 256).
+MOTION_DIM = 2304
 #: Text prompts (5 exposure levels, 5 noise levels) of the CLIP guidance.
 EXPOSURE_PROMPTS = ('an underexposed photo', 'a slightly underexposed photo', 'a well-exposed photo',
                     'a slightly overexposed photo', 'an overexposed photo')
 NOISE_PROMPTS = ('a photo with no noise', 'a photo with little noise', 'a photo with considerable noise',
                  'a photo with serious noise', 'a photo with extreme noise')
 _BC_STEPS = (1, 2, 4, 8)
-
-
-class LightVQAPlusNet(SwinBackbone):
-    """Swin-S + regression head; key names as Light-VQA's ``SwinTransformer`` (``head``, ``head1``, ``head2``).
-
-    Inputs:
-        ``forward(frames, bns, temporal)``: ``frames`` ``(K, 3, H, W)`` ImageNet-normalised key frames,
-        ``bns`` ``(K, 300)``, ``temporal`` ``(K, 2604)`` = [SlowFast 2304 | BC 300]. Returns ``(K,)``
-        per-key-frame quality in [0, 100].
-
-    Args:
-        first_fc: Width of ``head``. Defaults to 1024.
-        swin: Swin configuration. Defaults to Swin-S.
-    """
-
-    def __init__(self, first_fc: int = 1024, swin: dict | None = None) -> None:
-        super().__init__(**(swin or SWIN_SMALL))
-        in_features = self.num_features * 2 + BNS_DIM + 2304 + BC_DIM
-        self.head = nn.Linear(in_features, first_fc)
-        self.head1 = nn.Linear(first_fc, 64)
-        self.head2 = nn.Linear(64, 1)
-
-    def features(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pooled Swin (stage-3, stage-4) features of ``(K, 3, H, W)`` frames, each ``(K, 768)``."""
-        return SwinBackbone.forward(self, frames)
-
-    def regress(self, stage4: torch.Tensor, bns: torch.Tensor, stage3: torch.Tensor,
-                temporal: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([stage4, bns, stage3, temporal], dim=1)
-        x = self.head2(torch.relu(self.head1(torch.relu(self.head(x)))))
-        return x.squeeze(1).clamp(0.0, 100.0)
-
-    def forward(self, frames: torch.Tensor, bns: torch.Tensor, temporal: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        stage3, stage4 = self.features(frames)
-        return self.regress(stage4, bns, stage3, temporal)
 
 
 class ClipExposurePrompts(nn.Module):
@@ -190,3 +158,62 @@ def brightness_consistency(exposure: torch.Tensor, n: int = NUM_KEY_FRAMES,
         scales.append(per_segment)
     rows = [torch.cat([scales[s][i * len(scales[s]) // n] for s in range(len(steps))]) for i in range(n)]
     return torch.stack(rows)
+
+
+def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """Scaled dot-product attention of already projected queries over keys/values, split into heads.
+
+    .. math::
+        \\operatorname{head}_h = \\operatorname{softmax}\\big(Q_h K_h^\\top / \\sqrt{d_h}\\big) V_h,
+        \\qquad d_h = D / H
+
+    and the heads are concatenated back to width ``D``.
+
+    Inputs:
+        ``query`` ``(..., Lq, D)``, ``key`` and ``value`` ``(..., Lk, D)``.
+
+    Returns:
+        ``(..., Lq, D)``.
+
+    Raises:
+        ValueError: ``D`` is not a multiple of ``num_heads``.
+
+    Examples:
+        >>> q = torch.zeros(1, 2, 4)
+        >>> v = torch.tensor([[[1., 2., 3., 4.], [3., 4., 5., 6.]]])
+        >>> multi_head_attention(q, torch.zeros(1, 2, 4), v, 2)  # equal logits: the mean of the values
+        tensor([[[2., 3., 4., 5.],
+                 [2., 3., 4., 5.]]])
+    """
+    *batch, lq, dim = query.shape
+    if num_heads < 1 or dim % num_heads:
+        raise ValueError(f'`num_heads` must divide the feature width {dim}, but got {num_heads}')
+    dh = dim // num_heads
+
+    def split(x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(*x.shape[:-1], num_heads, dh).transpose(-3, -2)  # (..., H, L, dh)
+
+    q, k, v = split(query), split(key), split(value)
+    weights = (q @ k.transpose(-1, -2) / math.sqrt(dh)).softmax(dim=-1)
+    return (weights @ v).transpose(-3, -2).reshape(*batch, lq, dim)
+
+
+def hvs_pool(scores: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """HVS-weighted video score: per-clip scores averaged with softmax weights of the clips' attention logits.
+
+    .. math:: Q = \\sum_i \\frac{e^{a_i}}{\\sum_j e^{a_j}} \\, q_i
+
+    Inputs:
+        ``scores`` and ``logits`` of the same shape ``(..., K)``.
+
+    Returns:
+        ``(...)`` video scores; equal logits give the plain mean, equal scores give that score.
+
+    Examples:
+        >>> hvs_pool(torch.tensor([1.0, 3.0]), torch.tensor([0.0, math.log(3.0)]))
+        tensor(2.5000)
+    """
+    if scores.shape != logits.shape or scores.dim() == 0:
+        raise ValueError(f'`scores` and `logits` must have the same (..., K) shape, but got '
+                         f'{tuple(scores.shape)} and {tuple(logits.shape)}')
+    return (logits.softmax(dim=-1) * scores).sum(dim=-1)

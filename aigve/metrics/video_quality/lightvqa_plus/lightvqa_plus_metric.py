@@ -26,13 +26,14 @@ from aigve.metrics.video_quality.lightvqa_plus.functional import (
     NOISE_PROMPTS,
     NUM_KEY_FRAMES,
     ClipExposurePrompts,
-    LightVQAPlusNet,
     brightness_consistency,
     clip_from,
+    hvs_pool,
     key_frame_indices,
     segment_means,
     tile_frames,
 )
+from aigve.metrics.video_quality.lightvqa_plus.network import LightVQAPlusNet
 from aigve.registry import METRICS
 
 __all__ = ['LightVQAPlus', 'build_clip_exposure_prompts']
@@ -62,20 +63,23 @@ class LightVQAPlus(BaseVideoMetric):
     """Light-VQA+ exposure-aware video quality (higher is better, in [0, 100]); architecture reconstructed.
 
     The authors' code was never published; this follows Light-VQA's released model and the Light-VQA+
-    paper (CLIP-guided brightness/noise features). ``docs/metrics/lightvqa_plus.md`` lists every inferred
-    part. A checkpoint that does not match the reconstruction fails ``strict=True`` loading loudly.
+    paper's description (CLIP-guided brightness/noise features, cross-attention fusion of spatial and
+    temporal information, HVS-inspired clip weighting). ``docs/metrics/lightvqa_plus.md`` lists every
+    inferred part. A checkpoint that does not match the reconstruction fails ``strict=True`` loading loudly.
 
     Inputs:
         ``videos``: ``(T, 3, H, W)`` uint8 RGB, any ``T >= 1``. 8 key frames; CLIP runs on 15 tiles of every
         frame (the global brightness/noise and brightness-consistency features use the whole video).
 
-    Outputs per video: ``lightvqa_plus``, the mean of the 8 key-frame scores.
+    Outputs per video: ``lightvqa_plus``, the 8 clip scores averaged with the HVS weights.
 
     Args:
         model_path: The Light-VQA+ checkpoint (whole network state dict). Defaults to None (resolver).
         clip_model: CLIP manifest name, hub id or folder. Defaults to ``'clip-vit-base-patch32'``.
         slowfast_model_path: ``SLOWFAST_8x8_R50.pyth`` (or a folder). Defaults to None (resolver).
         net: A ready :class:`LightVQAPlusNet`. Defaults to None.
+        net_cfg: Keyword arguments of :class:`LightVQAPlusNet` (``dim``, ``num_heads``, ``first_fc``,
+            ``hvs_hidden``: inferred widths, see the card) when ``net`` is None. Defaults to None.
         motion_extractor: A ready module with ``forward_features([slow, fast]) -> (N, 2304)``. Defaults to None.
         exposure_prompts: A ready :class:`ClipExposurePrompts`. Defaults to None.
         pretrained: Load the checkpoints; ``False`` gives random weights (tests only). Defaults to True.
@@ -100,6 +104,7 @@ class LightVQAPlus(BaseVideoMetric):
                  clip_model: str = 'clip-vit-base-patch32',
                  slowfast_model_path: str | None = None,
                  net: nn.Module | None = None,
+                 net_cfg: dict | None = None,
                  motion_extractor: nn.Module | None = None,
                  exposure_prompts: nn.Module | None = None,
                  pretrained: bool = True,
@@ -135,11 +140,13 @@ class LightVQAPlus(BaseVideoMetric):
             exposure_prompts = build_clip_exposure_prompts(clip_model)
             self.weights_used[clip_model] = hf_snapshot_commit(exposure_prompts.source_path) or 'local folder'
         if net is None:
-            net = load_quality_head(LightVQAPlusNet(), _WEIGHTS, model_path, pretrained, self.weights_used, 'LightVQAPlus')
+            net = load_quality_head(LightVQAPlusNet(**(net_cfg or {})), _WEIGHTS, model_path, pretrained,
+                                    self.weights_used, 'LightVQAPlus')
         self.net = net.to(self.device).eval().requires_grad_(False)
         self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
         self.exposure_prompts = exposure_prompts.to(self.device).eval().requires_grad_(False)
         self.protocol = dict(architecture='reconstructed (code unpublished)', key_frames=NUM_KEY_FRAMES,
+                             fusion='two-way cross-attention over clips', pooling='HVS softmax clip weights',
                              frame_size=list(self.frame_size), tiles='3x5', clip=clip_model,
                              motion=f'{self.clip_len}-frame clip from each key frame at {self.motion_size}')
 
@@ -174,8 +181,8 @@ class LightVQAPlus(BaseVideoMetric):
 
         return in_batches(clip_frames, self.clip_batch_size, run)
 
-    def score_video(self, video: torch.Tensor) -> torch.Tensor:
-        """Per-key-frame scores ``(8,)`` of one uint8 video."""
+    def clip_quality(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-clip scores in [0, 100] and HVS logits, each ``(8,)``, of one uint8 video."""
         check_video(video)
         keys = key_frame_indices(video.shape[0])
         noise, exposure = self.clip_probabilities(video)
@@ -188,9 +195,13 @@ class LightVQAPlus(BaseVideoMetric):
             s3, s4 = self.net.features(frames[i:i + self.frame_batch_size])
             stage3.append(s3)
             stage4.append(s4)
-        return self.net.regress(torch.cat(stage4), bns, torch.cat(stage3), temporal)
+        return self.net.regress(torch.cat([torch.cat(stage4), bns, torch.cat(stage3)], 1), temporal)
+
+    def score_video(self, video: torch.Tensor) -> torch.Tensor:
+        """HVS-weighted video score (0-dim tensor) of one uint8 video."""
+        return hvs_pool(*self.clip_quality(video))
 
     def score_batch(self, videos: Sequence[torch.Tensor], samples: Sequence[dict]) -> list[dict[str, float]]:
         """Score each video; ``samples`` are not read."""
         with torch.no_grad():
-            return [dict(lightvqa_plus=float(self.score_video(video).mean())) for video in videos]
+            return [dict(lightvqa_plus=float(self.score_video(video))) for video in videos]
