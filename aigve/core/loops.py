@@ -24,6 +24,7 @@ from aigve.core.journal import RunJournal
 from aigve.core.results import build_results, merge_per_video, provenance
 from aigve.registry import LOOPS
 from aigve.utils.atomic import write_json_atomic
+from aigve.utils.memory import release_free_memory
 
 
 class VideoFailure(RuntimeError):
@@ -100,6 +101,7 @@ class AIGVELoop(BaseLoop):
     @torch.no_grad()
     def run_iter(self, idx: int, data_batch: dict) -> None:
         """Hand the readable videos of one batch to the metrics; record the others as failures."""
+        release_free_memory()  # the previous batch's frames: keep peak RSS flat (see aigve/utils/memory.py)
         self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
         inputs, samples = data_batch['inputs'], data_batch['data_samples']
         ok = [i for i, s in enumerate(samples) if not s.get('failure')]
