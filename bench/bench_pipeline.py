@@ -1,6 +1,6 @@
 """Pipeline efficiency, throughput, second-run speed-up and memory, through the real runner.
 
-    python bench/bench_pipeline.py --metric clip_sim|fvd [--videos 24] [--frames 16] [--size 256] [--workers 2]
+    python bench/bench_pipeline.py --metric clip_sim|fvd [--videos 24] [--frames 16] [--size 256] [--workers 2] [--skip-rss]
 
 ``clip_sim``: CLIPSim with a ViT-B/32-sized CLIP (random weights built here: no download), a per-video metric
 with a model. ``fvd``: FVD with cd-fvd's I3D (random non-degenerate checkpoint), generated vs reference
@@ -140,6 +140,7 @@ def main() -> None:
     parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--batch', type=int, default=4)
+    parser.add_argument('--skip-rss', action='store_true', help='skip the N vs 5N memory runs')
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_str:
@@ -150,10 +151,11 @@ def main() -> None:
         config = write_config(tmp, data, ann, model, args.metric, args.workers, args.batch)
         first = run_once(config, tmp / 'wd', tmp, tmp / 'home')
         second = run_once(config, tmp / 'wd', tmp, tmp / 'home')
-        ann5 = make_videos(data, 5 * args.videos, args.frames, args.size)
-        big_config = write_config(tmp, data, ann5, model, args.metric, args.workers, args.batch)
-        big = run_once(big_config, tmp / 'wd5', tmp, tmp / 'home5')
-        small = run_once(config, tmp / 'wd_fresh', tmp, tmp / 'home_fresh')
+        if not args.skip_rss:
+            ann5 = make_videos(data, 5 * args.videos, args.frames, args.size)
+            big_config = write_config(tmp, data, ann5, model, args.metric, args.workers, args.batch)
+            big = run_once(big_config, tmp / 'wd5', tmp, tmp / 'home5')
+            small = run_once(config, tmp / 'wd_fresh', tmp, tmp / 'home_fresh')
     eff = first['model_seconds'] / first['loop_seconds']
     print(f"{args.metric}, {args.videos} videos x {args.frames} frames at {args.size}px, "
           f"{args.workers} workers, batch {args.batch}")
@@ -162,6 +164,8 @@ def main() -> None:
           f"(loop {first['loop_seconds']:.1f} s, model {first['model_seconds']:.1f} s)")
     print(f"  second run, same work dir: {second['loop_seconds']:.2f} s, {second['reused']} records reused, "
           f"speed-up x{first['loop_seconds'] / max(second['loop_seconds'], 1e-9):.1f}")
+    if args.skip_rss:
+        return
     print(f"  peak RSS, main process: N={args.videos}: {small['peak_rss_mib']:.0f} MiB; "
           f"5N={5 * args.videos}: {big['peak_rss_mib']:.0f} MiB "
           f"(ratio {big['peak_rss_mib'] / small['peak_rss_mib']:.2f})")

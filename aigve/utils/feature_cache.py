@@ -41,6 +41,7 @@ class FeatureCache:
             int(float(env_cap) * 1024**3) if env_cap else DEFAULT_MAX_BYTES)
         self.enabled = enabled
         self.hits = self.misses = 0
+        self._known_bytes: int | None = None  # cache size as this object last saw it (one scan per process)
 
     @staticmethod
     def key(*parts: Any) -> str:
@@ -72,9 +73,17 @@ class FeatureCache:
         """Store ``value`` (tensors / dicts of tensors) atomically, then keep the cache under its cap."""
         if not self.enabled:
             return
-        with atomic_open(self._path(key), 'wb') as f:
+        path = self._path(key)
+        with atomic_open(path, 'wb') as f:
             torch.save(value, f)
-        self.evict()
+        # keep a running total instead of listing the cache on every save (a large cache holds many files);
+        # other processes writing to the same folder are counted at the next full scan, before any eviction
+        if self._known_bytes is None:
+            self._known_bytes = self.size_bytes()
+        else:
+            self._known_bytes += path.stat().st_size
+        if self._known_bytes > self.max_bytes:
+            self.evict()
 
     def files(self) -> list[Path]:
         """Every cached file."""
@@ -94,6 +103,7 @@ class FeatureCache:
             total -= oldest.stat().st_size
             oldest.unlink(missing_ok=True)
             removed += 1
+        self._known_bytes = total
         return removed
 
     def clear(self) -> None:

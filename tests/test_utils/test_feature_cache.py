@@ -42,3 +42,19 @@ def test_size_cap_evicts_least_recently_used(tmp_path):
     assert cache.load('00' + 'x' * 62) is not None
     cache.clear()
     assert cache.size_bytes() == 0
+
+
+def test_saves_keep_the_cap_without_listing_the_cache_each_time(tmp_path, monkeypatch):
+    probe = FeatureCache(tmp_path / 'probe')
+    probe.save('p' * 64, torch.zeros(1000))
+    one = probe.size_bytes()
+    cache = FeatureCache(tmp_path / 'c', max_bytes=int(2.5 * one))
+    scans = []
+    files = FeatureCache.files
+    monkeypatch.setattr(FeatureCache, 'files', lambda self: scans.append(1) or files(self))
+    for i in range(6):
+        cache.save(f'{i:02d}' + 'y' * 62, torch.zeros(1000))
+        os.utime(cache._path(f'{i:02d}' + 'y' * 62), (time.time() - 100 + i,) * 2)
+    assert len(scans) == 1 + 4  # one scan at the first save, one per eviction (saves 3 to 6): not one per save
+    assert len(cache.files()) == 2 and cache.size_bytes() <= cache.max_bytes  # the two newest stay
+    assert cache.load('05' + 'y' * 62) is not None and cache.load('00' + 'y' * 62) is None

@@ -44,6 +44,15 @@ def test_batch_and_split_independence(i3d_script_path: str) -> None:
     assert one_by_one == pytest.approx(whole, rel=1e-5)  # CPU conv rounding differs with batch shape
 
 
+def test_videos_of_different_sizes_share_a_batch(i3d_script_path: str) -> None:
+    mixed = GEN[:3] + random_videos(3, frames=12, size=40, seed=7)  # 32x32 and 40x40 in one batch
+    m = fvd(i3d_script_path, batch_size=8)
+    together, _ = m.extract(mixed, [f'v{i}' for i in range(6)])
+    alone = torch.cat([m.extract([v], ['v'])[0] for v in mixed])
+    assert together.shape == (6, 24)
+    torch.testing.assert_close(together, alone, rtol=1e-5, atol=1e-6)  # CPU conv rounding with batch shape
+
+
 def test_matches_functional_on_features(i3d_script_path: str) -> None:
     m = fvd(i3d_script_path)
     names = [str(i) for i in range(6)]

@@ -131,7 +131,7 @@ class FVD(SetLevelMetric):
         """One clip per usable video -> ``(n, dim)`` features; too-short videos become failures."""
         from aigve.utils.lazy_video import LazyVideo, take_frames
 
-        inputs, failures = [], []
+        clips, failures = [], []
         for video, name in zip(videos, names):
             if not isinstance(video, (torch.Tensor, LazyVideo)) or video.dim() != 4 or video.shape[1] != 3:
                 shape = tuple(video.shape) if isinstance(video, torch.Tensor) else type(video).__name__
@@ -143,13 +143,19 @@ class FVD(SetLevelMetric):
                                      f'{self.num_frames} frames at stride {self.stride} needs {span} (set pad='
                                      "'repeat_last' to pad)"))
                 continue
-            inputs.append(self.backbone.preprocess(take_frames(video, idx).unsqueeze(0)))
+            clips.append(take_frames(video, idx))
         self.log_failures(failures)
-        if not inputs:
+        if not clips:
             return None, failures
-        feats = [self.backbone.forward_features(torch.cat(inputs[i:i + self.batch_size]))
-                 for i in range(0, len(inputs), self.batch_size)]
+        feats = [self.backbone.forward_features(self._preprocess(clips[i:i + self.batch_size]))
+                 for i in range(0, len(clips), self.batch_size)]
         return torch.cat(feats), failures
+
+    def _preprocess(self, clips: list[torch.Tensor]) -> torch.Tensor:
+        """``(T, C, H, W)`` uint8 clips -> one network input; one preprocessing call when the sizes agree."""
+        if len({tuple(c.shape) for c in clips}) == 1:
+            return self.backbone.preprocess(torch.stack(clips))
+        return torch.cat([self.backbone.preprocess(c.unsqueeze(0)) for c in clips])
 
     def compute_from(self, generated: GaussianStats, reference: GaussianStats) -> dict[str, float]:
         self.check_counts(generated, reference)
