@@ -49,6 +49,8 @@ class AIGVELoop(BaseLoop):
     def __init__(self, runner: Any, dataloader: Any, evaluator: Any, strict: bool = False,
                  out_file: str | None = None, fp16: bool = False, resume: bool = True) -> None:
         super().__init__(runner, dataloader)
+        # start the DataLoader workers now, so they decode the first batches while the metrics load their models
+        self._batches: Any = iter(self.dataloader)
         self.evaluator = runner.build_evaluator(evaluator)
         dataset = self.dataloader.dataset
         if hasattr(dataset, 'metainfo'):
@@ -75,7 +77,9 @@ class AIGVELoop(BaseLoop):
         started, t0 = datetime.datetime.now(), time.perf_counter()
         self.runner.call_hook('before_val')
         self.runner.call_hook('before_val_epoch')
-        for idx, data_batch in enumerate(self.dataloader):
+        batches = self._batches if self._batches is not None else iter(self.dataloader)
+        self._batches = None
+        for idx, data_batch in enumerate(batches):
             self.run_iter(idx, data_batch)
         num_scored = sum(all_gather_object(self.num_scored))
         failures = [f for part in all_gather_object(self.failures) for f in part]
