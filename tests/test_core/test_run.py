@@ -165,3 +165,20 @@ def test_kill_and_resume_gives_identical_results_with_only_the_remaining_work(tm
     for doc in (a, b):
         doc.pop('provenance')
     assert a == b
+
+
+def test_workers_start_before_the_metrics_load(dataset, tmp_path):
+    """The loop opens the DataLoader before building the evaluator, so decoding overlaps model loading."""
+    from mmengine.runner import Runner
+
+    from aigve.cli import load_config
+
+    cfg = load_config(str(REPO / 'configs/temporal_flickering.py'), work_dir=str(tmp_path / 'wd'),
+                      cfg_options={'data_root': str(dataset), 'ann_file': 'ann.json',
+                                   'val_dataloader.num_workers': 2, 'val_dataloader.batch_size': 3})
+    runner = Runner.from_cfg(cfg)
+    loop = runner.build_val_loop(runner._val_loop)
+    assert loop._batches is not None and len(loop._batches._workers) == 2  # already decoding
+    metrics = loop.run()
+    assert loop._batches is None and loop.results['num_videos'] == dict(scored=4, failed=3)
+    assert metrics == loop.run()  # a second pass opens a fresh iterator
