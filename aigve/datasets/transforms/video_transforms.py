@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from aigve.registry import TRANSFORMS
-from aigve.utils.lazy_video import LazyVideo
 from aigve.utils.frames import frames_within_seconds, pad_indices, stride_indices, uniform_indices
+from aigve.utils.lazy_video import LazyVideo
 
 STRATEGIES = ('all', 'first', 'uniform')
 PREFIXES = ('', 'ref_')
@@ -134,7 +134,6 @@ class DecodeFrames:
         self.max_bytes = max_bytes
 
     def __call__(self, results: dict) -> dict:
-        from aigve.utils.lazy_video import LazyVideo
         from aigve.utils.video_io import VideoReadError
 
         for prefix in _present(results):
