@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
+from aigve.utils.lazy_video import LazyVideo, frame_batches
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 KINETICS_MEAN = (0.45, 0.45, 0.45)
@@ -14,9 +16,9 @@ CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 
-def check_video(video: torch.Tensor, name: str = 'video') -> torch.Tensor:
-    """Check one ``(T, 3, H, W)`` uint8 RGB video with at least one frame; return it unchanged."""
-    if not isinstance(video, torch.Tensor):
+def check_video(video: torch.Tensor | LazyVideo, name: str = 'video') -> torch.Tensor | LazyVideo:
+    """Check one ``(T, 3, H, W)`` uint8 RGB video (tensor or lazy) with at least one frame; return it unchanged."""
+    if not isinstance(video, (torch.Tensor, LazyVideo)):
         raise TypeError(f'`{name}` must be a torch.Tensor, but got {type(video).__name__}')
     if video.ndim != 4 or video.shape[1] != 3 or video.shape[0] < 1:
         raise ValueError(f'`{name}` must be (T, 3, H, W) with T >= 1, but got shape {tuple(video.shape)}')
@@ -58,8 +60,14 @@ def center_crop(frames: torch.Tensor, size: int) -> torch.Tensor:
     return frames[..., top:top + size, left:left + size]
 
 
-def in_batches(x: torch.Tensor, batch_size: int, fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-    """Apply ``fn`` to consecutive slices of ``x`` along dim 0 and concatenate the results."""
+def in_batches(x: torch.Tensor | LazyVideo, batch_size: int,
+               fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """Apply ``fn`` to consecutive slices of ``x`` along dim 0 and concatenate the results.
+
+    A :class:`~aigve.utils.lazy_video.LazyVideo` is decoded chunk by chunk into the same slices.
+    """
+    if isinstance(x, LazyVideo):
+        return torch.cat([fn(torch.stack(frames)) for frames, _ in frame_batches([x], batch_size)], dim=0)
     return torch.cat([fn(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)], dim=0)
 
 

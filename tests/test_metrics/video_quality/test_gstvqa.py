@@ -125,8 +125,15 @@ def test_frame_features_batching_and_truncation(metric: GSTVQA, videos) -> None:
     assert feats.std() > 0.1
     small = GSTVQA(feature_extractor=metric.feature_extractor, net=metric.net, pretrained=False, device='cpu',
                    frame_batch_size=64, max_len=50)
-    assert torch.allclose(small.frame_features(videos[3]), feats, atol=1e-5)
+    assert torch.allclose(small.frame_features(videos[3]), feats, atol=1e-5)  # statistics use every frame
     assert small.score(videos[3])['gstvqa'] != metric.score(videos[3])['gstvqa']  # max_len takes effect
+
+
+def test_lazy_video_streams_with_the_same_score(metric: GSTVQA, videos, tmp_path) -> None:
+    from helpers.videos import lazy_copy
+
+    lazy = lazy_copy(videos[3], tmp_path, 'long', chunk_frames=9)  # 200 frames, 7-frame batches across chunks
+    assert metric.score(lazy) == metric.score(videos[3])  # same frames in the same batches: bit-identical
 
 
 def test_registry_and_arguments(metric: GSTVQA) -> None:

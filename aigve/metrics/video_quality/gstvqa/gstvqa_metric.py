@@ -66,6 +66,7 @@ class GSTVQA(BaseVideoMetric):
     default_prefix = 'gstvqa'
     higher_is_better = True
     score_range = (None, None)
+    streams_frames = True  # per-frame VGG features: a long video is read in chunks
 
     def __init__(self,
                  train_set: str = 'konvid',
@@ -105,7 +106,10 @@ class GSTVQA(BaseVideoMetric):
                              normalisation='imagenet', short_video='stretch to 29 frames')
 
     def frame_features(self, video: torch.Tensor) -> torch.Tensor:
-        """Per-frame ``(T, 2944)`` features ``[mean | std]`` of one uint8 video."""
+        """Per-frame ``(T, 2944)`` features ``[mean | std]`` of one uint8 video (tensor or lazy, read in chunks).
+
+        Every frame counts: the video statistics use all of them, the network the first ``max_len``.
+        """
         check_video(video)
 
         def run(chunk: torch.Tensor) -> torch.Tensor:
