@@ -112,12 +112,24 @@ def test_scores_finite_deterministic_batch_independent(metric: SimpleVQA, videos
 
 
 def test_features_nondegenerate(metric: SimpleVQA, videos) -> None:
-    frames = metric.key_frames(videos[3], 20)
+    frames = metric.key_frames(videos[3][key_frame_indices(200, 20, 8)])
     assert frames.shape == (10, 3, 64, 64)
     spatial = metric.net.spatial_features(frames)
-    motion = metric.motion_features(videos[3], 20)
+    motion = metric.motion_features(videos[3], motion_clip_indices(200, 20, metric.clip_len, 8))
     assert spatial.shape == (10, 7168) and motion.shape == (10, 2304)
     assert spatial.std() > 0.1 and motion.std() > 0.1
+
+
+def test_seconds_in_passes_equal_one_pass_and_lazy_video(metric: SimpleVQA, videos, tmp_path) -> None:
+    from helpers.videos import lazy_copy
+
+    video = videos[3]  # 200 frames at 10 fps: 20 seconds, 3 passes of 8
+    keys, clips = key_frame_indices(200, 10, 8), motion_clip_indices(200, 10, metric.clip_len, 8)
+    spatial = metric.net.spatial_features(metric.key_frames(video[keys]))
+    one_pass = metric.net.quality(torch.cat([spatial, metric.motion_features(video, clips)], dim=1)).mean()
+    assert metric.score_video(video, 10) == pytest.approx(float(one_pass), abs=1e-5)  # fp32, batch shapes
+    lazy = lazy_copy(video, tmp_path, 'long', chunk_frames=16)
+    assert metric.score_video(lazy, 10) == metric.score_video(video, 10)  # only the needed frames decoded
 
 
 def test_fps_drives_sampling_and_fallback(metric: SimpleVQA, videos) -> None:

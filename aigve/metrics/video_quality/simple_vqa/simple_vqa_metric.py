@@ -1,6 +1,7 @@
 """``SimpleVQA`` metric: ResNet-50 key-frame features + SlowFast motion features (Sun et al., ACM MM 2022)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -24,6 +25,7 @@ from aigve.metrics.video_quality._common import (
 )
 from aigve.metrics.video_quality.simple_vqa.functional import SimpleVQANet, key_frame_indices, motion_clip_indices
 from aigve.registry import METRICS
+from aigve.utils.lazy_video import LazyVideo, take_frames
 
 __all__ = ['SimpleVQA']
 
@@ -64,6 +66,7 @@ class SimpleVQA(BaseVideoMetric):
     default_prefix = 'simple_vqa'
     higher_is_better = True
     score_range = (None, None)
+    streams_frames = True  # a few seconds at a time, decoding only their key frames and clips
 
     def __init__(self,
                  model_path: str | None = None,
@@ -124,40 +127,46 @@ class SimpleVQA(BaseVideoMetric):
             fps = self.fallback_fps
         return max(1, int(round(fps)))
 
-    def key_frames(self, video: torch.Tensor, fps: int) -> torch.Tensor:
-        """Normalised, cropped key frames ``(S, 3, crop, crop)``."""
-        idx = torch.tensor(key_frame_indices(video.shape[0], fps, self.min_seconds))
-        frames = normalise(video[idx].to(self.device), IMAGENET_MEAN, IMAGENET_STD)
+    def key_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """uint8 key frames -> normalised, cropped ``(S, 3, crop, crop)``."""
+        frames = normalise(frames.to(self.device), IMAGENET_MEAN, IMAGENET_STD)
         frames = resize(frames, short_side_size(frames.shape[-2], frames.shape[-1], self.resize_short))
         return center_crop(frames, self.crop_size)
 
-    def motion_features(self, video: torch.Tensor, fps: int) -> torch.Tensor:
-        """SlowFast features ``(S, 2304)`` of the per-second clips."""
+    def motion_features(self, video: torch.Tensor | LazyVideo, clips: list[list[int]]) -> torch.Tensor:
+        """SlowFast features ``(S, 2304)`` of the clips (frame indices per second) of ``video``."""
         from aigve.models.slowfast import pack_pathways
 
-        clips = torch.tensor(motion_clip_indices(video.shape[0], fps, self.clip_len, self.min_seconds))
-        used = torch.unique(clips)
-        small = resize(normalise(video[used].to(self.device), KINETICS_MEAN, KINETICS_STD),
+        used = sorted({i for clip in clips for i in clip})
+        small = resize(normalise(take_frames(video, used).to(self.device), KINETICS_MEAN, KINETICS_STD),
                        (self.motion_size, self.motion_size))
-        position = torch.empty(int(used.max()) + 1, dtype=torch.long)
-        position[used] = torch.arange(used.numel())
-        clip_frames = small[position[clips].to(self.device)]  # (S, L, 3, h, w)
+        position = {frame: k for k, frame in enumerate(used)}
+        clip_frames = small[torch.tensor([[position[i] for i in clip] for clip in clips], device=self.device)]
 
         def run(chunk: torch.Tensor) -> torch.Tensor:
             return self.motion_extractor.forward_features(pack_pathways(chunk.permute(0, 2, 1, 3, 4))).float()
 
         return in_batches(clip_frames, self.clip_batch_size, run)
 
+    def score_video(self, video: torch.Tensor | LazyVideo, fps: int) -> float:
+        """Mean per-second quality of one video at ``fps``.
+
+        Seconds go through the networks a few at a time (a multiple of both batch sizes, so the batches are those
+        of one pass over the whole video), and only their frames are decoded: a long video is never held whole.
+        """
+        keys = key_frame_indices(video.shape[0], fps, self.min_seconds)
+        clips = motion_clip_indices(video.shape[0], fps, self.clip_len, self.min_seconds)
+        step = math.lcm(self.frame_batch_size, self.clip_batch_size)
+        per_second = []
+        for s in range(0, len(keys), step):
+            spatial = in_batches(self.key_frames(take_frames(video, keys[s:s + step])), self.frame_batch_size,
+                                 self.net.spatial_features)
+            motion = self.motion_features(video, clips[s:s + step])
+            per_second.append(self.net.quality(torch.cat([spatial, motion], dim=1)).squeeze(1))
+        return float(torch.cat(per_second).mean())
+
     def score_batch(self, videos: Sequence[torch.Tensor], samples: Sequence[dict]) -> list[dict[str, float]]:
         """Score each video; reads ``samples[i]['fps']``."""
-        out = []
         with torch.no_grad():
-            for video, sample in zip(videos, samples):
-                check_video(video)
-                fps = self.video_fps(sample)
-                frames = self.key_frames(video, fps)
-                spatial = in_batches(frames, self.frame_batch_size, self.net.spatial_features)
-                motion = self.motion_features(video, fps)
-                per_second = self.net.quality(torch.cat([spatial, motion], dim=1)).squeeze(1)
-                out.append(dict(simple_vqa=float(per_second.mean())))
-        return out
+            return [dict(simple_vqa=self.score_video(check_video(video), self.video_fps(sample)))
+                    for video, sample in zip(videos, samples)]
