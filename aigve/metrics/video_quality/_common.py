@@ -5,8 +5,9 @@ from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from aigve.utils.lazy_video import LazyVideo, frame_batches
+from aigve.utils.lazy_video import LazyVideo, frame_batches, take_frames
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -69,6 +70,26 @@ def in_batches(x: torch.Tensor | LazyVideo, batch_size: int,
     if isinstance(x, LazyVideo):
         return torch.cat([fn(torch.stack(frames)) for frames, _ in frame_batches([x], batch_size)], dim=0)
     return torch.cat([fn(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)], dim=0)
+
+
+def slowfast_clip_features(extractor: nn.Module, video: torch.Tensor | LazyVideo, clips: Sequence[Sequence[int]],
+                           size: int, batch_size: int, device: torch.device | str) -> torch.Tensor:
+    """SlowFast features ``(len(clips), 2304)`` of clips given as frame indices of ``video``.
+
+    Each frame used by any clip is decoded (only those of a lazy video), Kinetics-normalised and resized to
+    ``size x size`` once; the clips go through ``extractor.forward_features`` ``batch_size`` at a time.
+    """
+    from aigve.models.slowfast import pack_pathways
+
+    used = sorted({i for clip in clips for i in clip})
+    small = resize(normalise(take_frames(video, used).to(device), KINETICS_MEAN, KINETICS_STD), (size, size))
+    position = {frame: k for k, frame in enumerate(used)}
+    clip_frames = small[torch.tensor([[position[i] for i in clip] for clip in clips], device=small.device)]
+
+    def run(chunk: torch.Tensor) -> torch.Tensor:
+        return extractor.forward_features(pack_pathways(chunk.permute(0, 2, 1, 3, 4))).float()
+
+    return in_batches(clip_frames, batch_size, run)
 
 
 def check_positive_int(value: int, name: str) -> int:

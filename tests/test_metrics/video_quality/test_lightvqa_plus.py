@@ -179,6 +179,13 @@ def test_scores_finite_deterministic_batch_independent(metric: LightVQAPlus, vid
     assert logits.std() > 0.1, 'HVS weights must not be uniform'
 
 
+def test_lazy_video_streams_with_the_same_score(metric: LightVQAPlus, videos, tmp_path) -> None:
+    from helpers.videos import lazy_copy
+
+    lazy = lazy_copy(videos[2], tmp_path, 'v16', chunk_frames=5)  # 16 frames in chunks of 5
+    assert metric.score(lazy) == metric.score(videos[2])  # same frames in the same batches: bit-identical
+
+
 def test_registry_and_arguments(metric: LightVQAPlus) -> None:
     parts = dict(net=metric.net, motion_extractor=metric.motion_extractor, exposure_prompts=metric.exposure_prompts)
     assert isinstance(METRICS.build(dict(type='LightVQAPlus', pretrained=False, **parts, **SMALL)), LightVQAPlus)

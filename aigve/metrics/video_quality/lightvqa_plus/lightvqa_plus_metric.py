@@ -12,14 +12,13 @@ from aigve.metrics.video_quality._common import (
     CLIP_STD,
     IMAGENET_MEAN,
     IMAGENET_STD,
-    KINETICS_MEAN,
-    KINETICS_STD,
     check_positive_int,
     check_video,
     in_batches,
     load_quality_head,
     normalise,
     resize,
+    slowfast_clip_features,
 )
 from aigve.metrics.video_quality.lightvqa_plus.functional import (
     EXPOSURE_PROMPTS,
@@ -35,6 +34,7 @@ from aigve.metrics.video_quality.lightvqa_plus.functional import (
 )
 from aigve.metrics.video_quality.lightvqa_plus.network import LightVQAPlusNet
 from aigve.registry import METRICS
+from aigve.utils.lazy_video import LazyVideo, take_frames
 
 __all__ = ['LightVQAPlus', 'build_clip_exposure_prompts']
 
@@ -98,6 +98,7 @@ class LightVQAPlus(BaseVideoMetric):
     default_prefix = 'lightvqa_plus'
     higher_is_better = True
     score_range = (0.0, 100.0)
+    streams_frames = True  # CLIP tiles frame batch by frame batch; only the key frames and clips are decoded again
 
     def __init__(self,
                  model_path: str | None = None,
@@ -164,22 +165,11 @@ class LightVQAPlus(BaseVideoMetric):
         half = both.shape[1] // 2
         return both[:, :half], both[:, half:]
 
-    def temporal_features(self, video: torch.Tensor, keys: list[int]) -> torch.Tensor:
+    def temporal_features(self, video: torch.Tensor | LazyVideo, keys: list[int]) -> torch.Tensor:
         """SlowFast features ``(8, 2304)`` of the clips starting at the key frames."""
-        from aigve.models.slowfast import pack_pathways
-
-        clips = torch.tensor([clip_from(k, video.shape[0], self.clip_len) for k in keys])
-        used = torch.unique(clips)
-        small = resize(normalise(video[used].to(self.device), KINETICS_MEAN, KINETICS_STD),
-                       (self.motion_size, self.motion_size))
-        position = torch.empty(int(used.max()) + 1, dtype=torch.long)
-        position[used] = torch.arange(used.numel())
-        clip_frames = small[position[clips].to(self.device)]
-
-        def run(chunk: torch.Tensor) -> torch.Tensor:
-            return self.motion_extractor.forward_features(pack_pathways(chunk.permute(0, 2, 1, 3, 4))).float()
-
-        return in_batches(clip_frames, self.clip_batch_size, run)
+        clips = [clip_from(k, video.shape[0], self.clip_len) for k in keys]
+        return slowfast_clip_features(self.motion_extractor, video, clips, self.motion_size, self.clip_batch_size,
+                                      self.device)
 
     def clip_quality(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-clip scores in [0, 100] and HVS logits, each ``(8,)``, of one uint8 video."""
@@ -189,7 +179,8 @@ class LightVQAPlus(BaseVideoMetric):
         key_index = torch.tensor(keys, device=noise.device)
         bns = torch.cat([noise[key_index], segment_means(noise), exposure[key_index], segment_means(exposure)], 1)
         temporal = torch.cat([self.temporal_features(video, keys), brightness_consistency(exposure)], 1)
-        frames = resize(normalise(video[keys].to(self.device), IMAGENET_MEAN, IMAGENET_STD), self.frame_size)
+        frames = resize(normalise(take_frames(video, keys).to(self.device), IMAGENET_MEAN, IMAGENET_STD),
+                        self.frame_size)
         stage3, stage4 = [], []
         for i in range(0, frames.shape[0], self.frame_batch_size):
             s3, s4 = self.net.features(frames[i:i + self.frame_batch_size])

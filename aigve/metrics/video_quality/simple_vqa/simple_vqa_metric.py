@@ -12,8 +12,6 @@ from aigve.core.base_metric import BaseVideoMetric
 from aigve.metrics.video_quality._common import (
     IMAGENET_MEAN,
     IMAGENET_STD,
-    KINETICS_MEAN,
-    KINETICS_STD,
     center_crop,
     check_positive_int,
     check_video,
@@ -22,6 +20,7 @@ from aigve.metrics.video_quality._common import (
     normalise,
     resize,
     short_side_size,
+    slowfast_clip_features,
 )
 from aigve.metrics.video_quality.simple_vqa.functional import SimpleVQANet, key_frame_indices, motion_clip_indices
 from aigve.registry import METRICS
@@ -135,18 +134,8 @@ class SimpleVQA(BaseVideoMetric):
 
     def motion_features(self, video: torch.Tensor | LazyVideo, clips: list[list[int]]) -> torch.Tensor:
         """SlowFast features ``(S, 2304)`` of the clips (frame indices per second) of ``video``."""
-        from aigve.models.slowfast import pack_pathways
-
-        used = sorted({i for clip in clips for i in clip})
-        small = resize(normalise(take_frames(video, used).to(self.device), KINETICS_MEAN, KINETICS_STD),
-                       (self.motion_size, self.motion_size))
-        position = {frame: k for k, frame in enumerate(used)}
-        clip_frames = small[torch.tensor([[position[i] for i in clip] for clip in clips], device=self.device)]
-
-        def run(chunk: torch.Tensor) -> torch.Tensor:
-            return self.motion_extractor.forward_features(pack_pathways(chunk.permute(0, 2, 1, 3, 4))).float()
-
-        return in_batches(clip_frames, self.clip_batch_size, run)
+        return slowfast_clip_features(self.motion_extractor, video, clips, self.motion_size, self.clip_batch_size,
+                                      self.device)
 
     def score_video(self, video: torch.Tensor | LazyVideo, fps: int) -> float:
         """Mean per-second quality of one video at ``fps``.
