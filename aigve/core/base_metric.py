@@ -102,9 +102,15 @@ class BaseVideoMetric(BaseMetric):
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Score the batch and keep one small CPU record per video."""
-        videos, data_samples = self.whole_videos_unless_streaming(data_batch, data_samples)
+        from aigve.utils.video_io import VideoReadError
+
         with torch.no_grad():
-            scores = self.score_batch(videos, data_samples)
+            try:
+                videos, data_samples = self.whole_videos_unless_streaming(data_batch, data_samples)
+                scores = self.score_batch(videos, data_samples)
+            except VideoReadError:  # a lazy video failed to decode: score one by one, count the bad ones
+                scores = [self._score_or_unscorable(v, s) for v, s in zip(
+                    data_batch['inputs'] if isinstance(data_batch, dict) else data_batch, data_samples)]
         for sample, score in zip(data_samples, scores):
             record = dict(video=sample['video'], video_id=sample.get('video_id'))
             if isinstance(score, Unscorable):
@@ -112,6 +118,16 @@ class BaseVideoMetric(BaseMetric):
             else:
                 record['scores'] = {k: float(v) for k, v in score.items()}
             self.results.append(record)
+
+    def _score_or_unscorable(self, video: Any, sample: dict) -> dict[str, float] | Unscorable:
+        """Score one video; a video that fails to decode here (a lazy one) becomes :class:`Unscorable`."""
+        from aigve.utils.video_io import VideoReadError
+
+        try:
+            videos, samples = self.whole_videos_unless_streaming(dict(inputs=[video]), [sample])
+            return self.score_batch(videos, samples)[0]
+        except VideoReadError as e:
+            return Unscorable(str(e))
 
     def whole_videos_unless_streaming(self, data_batch: Any,
                                       data_samples: Sequence[dict]) -> tuple[list, list[dict]]:

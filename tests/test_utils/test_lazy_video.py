@@ -117,3 +117,17 @@ def test_metrics_that_do_not_stream_get_the_whole_video(video_file):
     sample = dict(video='v', video_id=0, ref_video=lazy(video_file))
     metric.process(dict(inputs=[lazy(video_file)]), [sample])
     assert metric.results[0]['scores']['mae'] == pytest.approx(metric.score(whole())['mae'], rel=1e-12)
+
+
+def test_a_lazy_video_that_fails_to_decode_is_a_counted_failure(tmp_path):
+    """Decoding happens in the metric for lazy videos: a read error there fails that video only, with its reason."""
+    good = lazy(str(write_lossless(tmp_path / 'good.mkv', FRAMES)))
+    bad = lazy(str(write_lossless(tmp_path / 'bad.mkv', FRAMES)))
+    (tmp_path / 'bad.mkv').write_bytes(b'not a video any more')  # changed after the pipeline opened it
+    metric = TemporalFlickering(device='cpu')
+    samples = [dict(video='good', video_id=0), dict(video='bad', video_id=1)]
+    metric.process(dict(inputs=[good, bad]), samples)
+    result = metric.compute_metrics(metric.results)
+    assert result['mae'] == pytest.approx(metric.score(whole())['mae'], rel=1e-12)
+    assert [f['video'] for f in metric.failures] == ['bad']
+    assert 'bad.mkv' in metric.failures[0]['reason'] and '\n' not in metric.failures[0]['reason']

@@ -200,6 +200,28 @@ class SetLevelMetric(BaseVideoMetric):
                 if refs:
                     self._update('reference', *map(list, zip(*refs)), prefix='reference: ')
 
+    def _extract_counting_read_errors(self, videos: list, names: list[str]) -> tuple[torch.Tensor | None, list]:
+        """:meth:`extract`; when a lazy video fails to decode, video by video, the failing ones as failures."""
+        from aigve.utils.lazy_video import materialize
+        from aigve.utils.video_io import VideoReadError
+
+        def extract(part: list, part_names: list[str]) -> tuple[torch.Tensor | None, list]:
+            return self.extract(part if self.streams_frames else [materialize(v) for v in part], part_names)
+
+        try:
+            return extract(videos, names)
+        except VideoReadError:
+            rows, failures = [], []
+            for video, name in zip(videos, names):
+                try:
+                    feats, fails = extract([video], [name])
+                except VideoReadError as e:
+                    feats, fails = None, [dict(video=name, reason=f'{self.default_prefix}: {e}')]
+                    self.log_failures(fails)
+                rows += [feats] if feats is not None else []
+                failures += fails
+            return (torch.cat(rows) if rows else None), failures
+
     def _update(self, side: str, videos: list, names: list[str], hashes: list, prefix: str = '') -> None:
         """Add the features of ``videos`` to ``side``, from the feature cache when every video has a hash."""
         key = None
@@ -210,10 +232,7 @@ class SetLevelMetric(BaseVideoMetric):
                 failures = [dict(video=names[i], reason=reason) for i, reason in cached['failures']]
                 self._add(side, cached['features'], failures, prefix)
                 return
-        if not self.streams_frames:
-            from aigve.utils.lazy_video import materialize
-            videos = [materialize(v) for v in videos]
-        feats, failures = self.extract(videos, names)
+        feats, failures = self._extract_counting_read_errors(videos, names)
         if key is not None:
             positions = [(names.index(f['video']), f['reason']) for f in failures]
             self.feature_cache.save(key, dict(features=feats, failures=positions))

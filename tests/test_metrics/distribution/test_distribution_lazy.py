@@ -29,3 +29,16 @@ def test_fvd_decodes_only_the_clip_of_a_lazy_video(i3d_script_path, tmp_path):
     whole = metric.evaluate_videos(GEN, ref_videos=REF)
     streamed = metric.evaluate_videos(lazies(GEN, tmp_path, 'g'), ref_videos=lazies(REF, tmp_path, 'r'))
     assert whole['fvd'] > 0.1 and streamed == whole
+
+
+def test_a_lazy_video_that_fails_to_decode_is_not_counted(tmp_path):
+    gen, ref = lazies(GEN, tmp_path, 'g'), lazies(REF, tmp_path, 'r')
+    for name in ('g1.mkv', 'r1.mkv'):
+        (tmp_path / name).write_bytes(b'garbage')  # changed after the pipeline opened them
+    metric = FID(model=TinyPool(), use_cache=False, device='cpu')
+    value = metric.evaluate_videos(gen, ref_videos=ref)['fid']
+    expected = FID(model=TinyPool(), use_cache=False, device='cpu').evaluate_videos(
+        [GEN[0], GEN[2]], ref_videos=[REF[0], REF[2]])['fid']
+    # the readable videos of each side; rel 1e-6: after the error the features run one video at a time (fp32)
+    assert value == pytest.approx(expected, rel=1e-6) and value > 0.1
+    assert len(metric.failures) == 2 and all('video_1' in f['video'] for f in metric.failures)
