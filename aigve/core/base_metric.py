@@ -104,13 +104,12 @@ class BaseVideoMetric(BaseMetric):
         """Score the batch and keep one small CPU record per video."""
         from aigve.utils.video_io import VideoReadError
 
+        videos = list(data_batch['inputs'] if isinstance(data_batch, dict) else data_batch)
         with torch.no_grad():
             try:
-                videos, data_samples = self.whole_videos_unless_streaming(data_batch, data_samples)
-                scores = self.score_batch(videos, data_samples)
+                scores = self.score_batch(*self.whole_videos_unless_streaming(videos, data_samples))
             except VideoReadError:  # a lazy video failed to decode: score one by one, count the bad ones
-                scores = [self._score_or_unscorable(v, s) for v, s in zip(
-                    data_batch['inputs'] if isinstance(data_batch, dict) else data_batch, data_samples)]
+                scores = [self._score_or_unscorable(v, s) for v, s in zip(videos, data_samples)]
         for sample, score in zip(data_samples, scores):
             record = dict(video=sample['video'], video_id=sample.get('video_id'))
             if isinstance(score, Unscorable):
@@ -124,15 +123,13 @@ class BaseVideoMetric(BaseMetric):
         from aigve.utils.video_io import VideoReadError
 
         try:
-            videos, samples = self.whole_videos_unless_streaming(dict(inputs=[video]), [sample])
-            return self.score_batch(videos, samples)[0]
+            return self.score_batch(*self.whole_videos_unless_streaming([video], [sample]))[0]
         except VideoReadError as e:
             return Unscorable(str(e))
 
-    def whole_videos_unless_streaming(self, data_batch: Any,
+    def whole_videos_unless_streaming(self, videos: list,
                                       data_samples: Sequence[dict]) -> tuple[list, list[dict]]:
-        """The batch's videos and samples; lazy videos decoded whole unless the metric ``streams_frames``."""
-        videos = list(data_batch['inputs'] if isinstance(data_batch, dict) else data_batch)
+        """The videos and samples; lazy videos (and references) decoded whole unless the metric ``streams_frames``."""
         samples = list(data_samples)
         if self.streams_frames:
             return videos, samples

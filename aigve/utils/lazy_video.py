@@ -65,11 +65,6 @@ class LazyVideo:
     def dim(self) -> int:
         return 4
 
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the whole decoded video."""
-        return len(self.indices) * 3 * self.height * self.width
-
     def select(self, positions: Sequence[int]) -> LazyVideo:
         """The frames at ``positions`` (indices into this video), still lazy."""
         return LazyVideo(self.path, [self.indices[p] for p in positions], self.height, self.width,
@@ -148,9 +143,7 @@ def subset(video: Any, positions: Sequence[int]) -> Any:
 
 def take_frames(video: Any, positions: Sequence[int]) -> torch.Tensor:
     """The frames at ``positions`` as a ``(len, C, H, W)`` tensor; a :class:`LazyVideo` decodes only those."""
-    if isinstance(video, LazyVideo):
-        return video.select(positions).materialize()
-    return video[list(positions)]
+    return materialize(subset(video, positions))
 
 
 def frame_batches(videos: Sequence[Any], batch_size: int,

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -96,21 +97,11 @@ def encode_in_batches(videos: Sequence[torch.Tensor], encode: Callable[[list[tor
     for frames, owners in frame_batches(videos, batch_size):
         out = encode(frames, owners)
         start = 0
-        for owner, count in _runs(owners):
+        for owner, run in itertools.groupby(owners):  # a batch holds consecutive runs of each video's frames
+            count = len(list(run))
             parts[owner].append(out[start:start + count])
             start += count
     return [torch.cat(p) if p else torch.empty(0) for p in parts]
-
-
-def _runs(owners: list[int]) -> list[tuple[int, int]]:
-    """``[(owner, count), ...]`` of the consecutive equal values of ``owners``."""
-    runs: list[tuple[int, int]] = []
-    for owner in owners:
-        if runs and runs[-1][0] == owner:
-            runs[-1] = (owner, runs[-1][1] + 1)
-        else:
-            runs.append((owner, 1))
-    return runs
 
 
 def text_length_limit(text_config: Any, tokenizer: Any) -> int:
