@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -69,7 +68,8 @@ def rss_child(ckpt: str, n: int, frames: int, size: int) -> None:
         samples = [dict(video=f'v{start + i}', ref_video=r) for i, r in enumerate(ref)]
         metric.process(dict(inputs=gen), samples)
     metric.evaluate(n)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    from aigve.utils.memory import peak_rss_mib
+    print(peak_rss_mib())
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -47,7 +46,8 @@ def make_videos(root: Path, n: int, frames: int, size: int) -> Path:
 
 
 RUNNER = textwrap.dedent('''
-    import json, resource, sys, time
+    import json, sys, time
+    from aigve.utils.memory import peak_rss_mib
     from aigve.cli import load_config, init_cpu_distributed
     from aigve.core.loops import AIGVELoop
     from mmengine.runner import Runner
@@ -79,7 +79,7 @@ RUNNER = textwrap.dedent('''
     hits = sum(getattr(getattr(m, 'feature_cache', None), 'hits', 0) for m in runner.val_loop.evaluator.metrics)
     json.dump(dict(loop_seconds=loop_time[0], model_seconds=model_time[0], videos=n,
                    reused=runner.val_loop.journal.reused + hits,
-                   peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), open(out, 'w'))
+                   peak_rss_mib=peak_rss_mib()), open(out, 'w'))
 ''')
 
 
@@ -93,9 +93,7 @@ def run_once(config: Path, work_dir: Path, tmp: Path, home: Path) -> dict:
                           capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(proc.stderr[-3000:])
-    stats = json.loads(out.read_text())
-    stats['children_peak_rss_mib'] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return stats
+    return json.loads(out.read_text())
 
 
 EVALUATORS = {

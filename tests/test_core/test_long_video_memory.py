@@ -19,10 +19,8 @@ for step in (OpenVideo(), SampleFrames(), DecodeFrames(max_bytes=max_bytes), Pac
     results = step(results)
 metric = TemporalFlickering(device='cpu')
 metric.process(dict(inputs=[results['inputs']]), [results['data_samples']])
-# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork+exec, so a large parent (pytest after many tests)
-# would set every child's figure
-hwm = next(line for line in open('/proc/self/status') if line.startswith('VmHWM:'))
-print(metric.results[0]['scores']['mae'], int(hwm.split()[1]) / 1024)
+from aigve.utils.memory import peak_rss_mib  # VmHWM: a large parent (pytest after many tests) does not count
+print(metric.results[0]['scores']['mae'], peak_rss_mib())
 '''
 
 
