@@ -7,8 +7,9 @@ cd-fvd 0.1.1: ``cdfvd(model='i3d', ckpt_path=...)`` + ``add_real_stats`` / ``add
 ``compute_fvd_from_stats`` (scipy sqrtm). aigve: ``FVD(backbone='i3d_tats', model_path=...)`` +
 ``evaluate_videos``. The default of 16 videos a side is cd-fvd's own batch (``get_i3d_logits(batchsize=16)``),
 so its steady state on sets of any size; with fewer videos cd-fvd runs smaller, cache-friendlier batches and
-both sides' fixed costs (model loading, first-call kernel setup) weigh more. Then the peak RSS of aigve for N and 5N videos, each run in a fresh process with the
-videos made batch by batch, shows that memory does not grow with the number of videos.
+both sides' fixed costs (model loading, first-call kernel setup) weigh more. Then the peak RSS of aigve for N and
+5N videos, each run in a fresh process with the videos made batch by batch, shows that memory does not grow with
+the number of videos.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import tempfile
 import time
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tests'))
 
 
 def make_videos(n: int, frames: int, size: int, seed: int) -> list[torch.Tensor]:
@@ -68,7 +71,7 @@ def rss_child(ckpt: str, n: int, frames: int, size: int) -> None:
         samples = [dict(video=f'v{start + i}', ref_video=r) for i, r in enumerate(ref)]
         metric.process(dict(inputs=gen), samples)
     metric.evaluate(n)
-    from aigve.utils.memory import peak_rss_mib
+    from helpers.memory import peak_rss_mib
     print(peak_rss_mib())
 
 

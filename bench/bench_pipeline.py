@@ -1,6 +1,7 @@
 """Pipeline efficiency, throughput, second-run speed-up and memory, through the real runner.
 
-    python bench/bench_pipeline.py --metric clip_sim|fvd [--videos 24] [--frames 16] [--size 256] [--workers 2] [--skip-rss]
+    python bench/bench_pipeline.py --metric clip_sim|fvd [--videos 24] [--frames 16] [--size 256] [--workers 2]
+        [--skip-rss]
 
 ``clip_sim``: CLIPSim with a ViT-B/32-sized CLIP (random weights built here: no download), a per-video metric
 with a model. ``fvd``: FVD with cd-fvd's I3D (random non-degenerate checkpoint), generated vs reference
@@ -47,8 +48,8 @@ def make_videos(root: Path, n: int, frames: int, size: int) -> Path:
 
 RUNNER = textwrap.dedent('''
     import json, sys, time
-    from aigve.utils.memory import peak_rss_mib
-    from aigve.cli import load_config, init_cpu_distributed
+    from helpers.memory import peak_rss_mib
+    from aigve.core.evaluate import load_config, init_cpu_distributed
     from aigve.core.loops import AIGVELoop
     from mmengine.runner import Runner
 
@@ -57,7 +58,9 @@ RUNNER = textwrap.dedent('''
     def timed(module):
         start = {}
         module.register_forward_pre_hook(lambda m, a: start.__setitem__('t', time.perf_counter()))
-        module.register_forward_hook(lambda m, a, o: model_time.__setitem__(0, model_time[0] + time.perf_counter() - start['t']))
+        def add(m, a, o):
+            model_time[0] += time.perf_counter() - start['t']
+        module.register_forward_hook(add)
     loop_time = [0.0]
     run = AIGVELoop.run
     def timed_run(self):
@@ -87,8 +90,8 @@ def run_once(config: Path, work_dir: Path, tmp: Path, home: Path) -> dict:
     out = tmp / 'stats.json'
     script = tmp / 'run_bench.py'
     script.write_text(RUNNER)
-    env = {**os.environ, 'PYTHONPATH': str(REPO), 'AIGVE_OFFLINE': '1', 'HF_HUB_OFFLINE': '1',
-           'AIGVE_HOME': str(home)}
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(REPO), str(REPO / 'tests')]), 'AIGVE_OFFLINE': '1',
+           'HF_HUB_OFFLINE': '1', 'AIGVE_HOME': str(home)}
     proc = subprocess.run([sys.executable, str(script), str(config), str(work_dir), str(out)], env=env,
                           capture_output=True, text=True)
     if proc.returncode:
@@ -97,7 +100,8 @@ def run_once(config: Path, work_dir: Path, tmp: Path, home: Path) -> dict:
 
 
 EVALUATORS = {
-    'clip_sim': ('clip_sim.py', "dict(type='CLIPSim', model_name_or_path='{model}', device='auto', frame_batch_size=64)"),
+    'clip_sim': ('clip_sim.py',
+                 "dict(type='CLIPSim', model_name_or_path='{model}', device='auto', frame_batch_size=64)"),
     'fvd': ('fvd_i3d-tats.py', "dict(type='FVD', backbone='i3d_tats', model_path='{model}', check_hash=False, "
                                "num_frames=16, resolution=None, device='auto')"),
 }

@@ -5,13 +5,9 @@ _base_ = ['_base_/default_runtime.py', '_base_/datasets/toy.py']
 
 model_path = None
 
-# decode every frame of generated and reference videos; the metric picks the clip (num_frames/stride/clip)
-val_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='OpenVideo', backend='auto'),
-    dict(type='SampleFrames', strategy='all'),
-    dict(type='DecodeFrames'),
-    dict(type='PackVideoInputs'),
-]))
+# the base pipeline decodes every frame; the metric picks the clip: num_frames frames, every stride-th,
+# clip='first' or 'uniform', pad=None (too-short videos are listed as failures) or 'repeat_last'/'loop'.
+# backbone: any VideoBackbone registered in MODELS ('i3d', 'i3d_tats', 'videomae', 'r3d18', or your own).
 val_evaluator = dict(
     type='FVD',
     backbone='i3d',

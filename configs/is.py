@@ -3,11 +3,8 @@ _base_ = ['_base_/default_runtime.py', '_base_/datasets/toy.py']
 
 model_path = None
 
-val_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='OpenVideo', with_reference=False),
-    dict(type='SampleFrames', strategy='all'),
-    dict(type='DecodeFrames'),
-    dict(type='PackVideoInputs'),
-]))
-val_evaluator = dict(type='IS', model_path=model_path, splits=10, seed=2020, batch_size=32, device='auto')
+val_dataloader = dict(dataset=dict(pipeline=_base_.generated_pipeline))  # IS reads no reference video
+# num_frames=None: every frame is a sample; an int samples that many frames uniformly per video
+val_evaluator = dict(type='IS', model_path=model_path, num_frames=None, splits=10, seed=2020, batch_size=32,
+                     device='auto')
 test_evaluator = val_evaluator

@@ -3,13 +3,7 @@ _base_ = ['_base_/default_runtime.py', '_base_/datasets/toy.py']
 
 model_path = None
 
-val_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='OpenVideo', backend='auto'),
-    dict(type='SampleFrames', strategy='all'),
-    dict(type='DecodeFrames'),
-    dict(type='PackVideoInputs'),
-]))
 # The toy set has 6 x 16 = 96 frames per side, so subset_size must be <= 96 (papers use 1000).
-val_evaluator = dict(type='KID', model_path=model_path, subsets=100, subset_size=50, batch_size=32,
-                     device='auto')
+val_evaluator = dict(type='KID', model_path=model_path, num_frames=None, subsets=100, subset_size=50,
+                     batch_size=32, device='auto')
 test_evaluator = val_evaluator

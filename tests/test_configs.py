@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from aigve.cli import check_metric_types
+from aigve.core.evaluate import check_metric_types
 from aigve.registry import DATASETS, METRICS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -68,12 +68,25 @@ class BaseVideoMetric(BaseMetric):
         self.device = resolve_device(device)
         #: checkpoint name -> sha256 of every weight file this metric loaded (recorded in provenance)
         self.weights_used: dict[str, str] = {}
+        #: the full record of every checkpoint this metric loaded (see :meth:`record_weights`)
+        self.weights: list[Any] = []
         #: how the numbers were made (backbone, resolution, frames, ...), recorded in provenance
         self.protocol: dict[str, Any] = {}
         #: per-video records of the last ``compute_metrics`` call, keys prefixed like the metrics
         self.per_video: list[dict[str, Any]] = []
         #: videos this metric could not score in the last ``compute_metrics`` call: dict(video, reason)
         self.failures: list[dict[str, str]] = []
+
+    def record_weights(self, resolved: Any) -> None:
+        """Record a loaded checkpoint (a :class:`~aigve.utils.weights.ResolvedWeights`) in provenance.
+
+        The one way a metric reports the weights it loaded: every loader returns ``(module, resolved)`` and the
+        metric passes ``resolved`` here. ``None`` (an injected module, or random weights) records nothing.
+        """
+        if resolved is None:
+            return
+        self.weights.append(resolved)
+        self.weights_used[resolved.name] = resolved.sha256
 
     # ----------------------------------------------------------------------------------------- card
     @classmethod

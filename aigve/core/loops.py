@@ -7,12 +7,12 @@ makes the first one fatal). The usual hooks fire, so logging and progress work a
 """
 from __future__ import annotations
 
-import logging
-
 import datetime
+import logging
 import os.path as osp
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from mmengine.dist import all_gather_object, get_world_size, is_main_process
@@ -109,7 +109,7 @@ class AIGVELoop(BaseLoop):
         self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
         inputs, samples = data_batch['inputs'], data_batch['data_samples']
         ok = [i for i, s in enumerate(samples) if not s.get('failure')]
-        for i, sample in enumerate(samples):
+        for sample in samples:
             if sample.get('failure'):
                 self._record_failure(sample)
         if ok:
@@ -143,7 +143,8 @@ class AIGVELoop(BaseLoop):
         failure = dict(video=sample['video'], reason=sample['failure'], video_id=sample.get('video_id'))
         if self.strict:
             raise VideoFailure(f"{failure['video']}: {failure['reason']} (run without --strict to skip it)")
-        print_log(f"skipping {failure['video']}: {failure['reason']}", logger='current', level=logging.WARNING)
+        # INFO, not WARNING: the log file keeps every one, the console's run summary lists the first ones
+        print_log(f"skipping {failure['video']}: {failure['reason']}", logger='current', level=logging.INFO)
         self.failures.append(failure)
 
     def _results(self, metrics: dict, failures: list[dict], num_scored: int, started: datetime.datetime,

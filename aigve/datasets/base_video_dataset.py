@@ -20,7 +20,8 @@ import json
 import logging
 import os
 import os.path as osp
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log

@@ -11,10 +11,14 @@ aigve does its own preprocessing (shorter side to 224, centre crop, ``[-1, 1]``)
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import torch
 from mmengine.logging import print_log
 from torch import nn
+
+if TYPE_CHECKING:
+    from aigve.utils.weights import ResolvedWeights
 
 __all__ = ['TorchScriptI3D', 'load_i3d_torchscript']
 
@@ -46,7 +50,7 @@ class TorchScriptI3D(nn.Module):
 
 
 def load_i3d_torchscript(model_path: str | os.PathLike | None = None, check_hash: bool = True,
-                         device: str | torch.device = 'cpu') -> tuple[TorchScriptI3D, str]:
+                         device: str | torch.device = 'cpu') -> tuple[TorchScriptI3D, ResolvedWeights]:
     """Load ``i3d_torchscript.pt`` (explicit path, aigve cache, or a download) with ``torch.jit.load``.
 
     Args:
@@ -55,7 +59,7 @@ def load_i3d_torchscript(model_path: str | os.PathLike | None = None, check_hash
         device: Where to load it. Defaults to ``'cpu'``.
 
     Returns:
-        tuple: ``(TorchScriptI3D in eval mode, sha256 of the file)``.
+        tuple: ``(TorchScriptI3D in eval mode, ResolvedWeights of the file)``.
 
     Raises:
         FileNotFoundError, aigve.utils.weights.WeightsNotFoundError: See
@@ -71,4 +75,4 @@ def load_i3d_torchscript(model_path: str | os.PathLike | None = None, check_hash
         raise RuntimeError(f'FVD: {resolved.path} is not a TorchScript archive (expected StyleGAN-V\'s '
                            f'i3d_torchscript.pt): {e}') from e
     print_log(f'FVD: loaded I3D TorchScript from {resolved.path}', logger='current')
-    return TorchScriptI3D(detector).eval().requires_grad_(False), resolved.sha256
+    return TorchScriptI3D(detector).eval().requires_grad_(False), resolved

@@ -31,13 +31,12 @@ from torch import nn
 from torchvision.models.inception import BasicConv2d, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE
 
 from aigve.registry import MODELS
+from aigve.utils.weights import ResolvedWeights, resolve_weights
 
 __all__ = ['FIDInception', 'FIDInceptionA', 'FIDInceptionC', 'FIDInceptionE', 'load_fid_inception']
 
-#: Where pytorch-fid publishes the checkpoint (sha256 starts with 6726825d).
-FID_WEIGHTS_URL = ('https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/'
-                   'pt_inception-2015-12-05-6726825d.pth')
-FID_WEIGHTS_FILENAME = 'pt_inception-2015-12-05-6726825d.pth'
+#: Manifest entry of the checkpoint (``aigve.utils.manifest.WEIGHTS``: file name, URL, sha256 prefix).
+WEIGHTS_NAME = 'fid-inception'
 
 
 def _tf_avg_pool(x: torch.Tensor) -> torch.Tensor:
@@ -154,9 +153,6 @@ class FIDInception(nn.Module):
         self.Mixed_7b = FIDInceptionE(1280, pool='avg')
         self.Mixed_7c = FIDInceptionE(2048, pool='max')
         self.fc = nn.Linear(2048, 1008)
-        #: path and sha256 of the loaded checkpoint (None while the weights are random)
-        self.weights_path: str | None = None
-        self.weights_sha256: str | None = None
 
     # ------------------------------------------------------------------------------ preprocessing
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
@@ -220,34 +216,33 @@ class FIDInception(nn.Module):
         state = torch.load(path, map_location='cpu', weights_only=True)
         if not isinstance(state, dict):
             # a bad file, like a key mismatch from load_state_dict, is a RuntimeError, not a caller's TypeError
-            raise RuntimeError(f'FID Inception checkpoint {path} must hold a state dict, but got '  # noqa: TRY004
+            raise RuntimeError(f'FID Inception checkpoint {path} must hold a state dict, but got '
                                f'{type(state).__name__}')
         state = dict(state)
         for key, value in self.state_dict().items():
             if key.endswith('num_batches_tracked') and key not in state:
                 state[key] = torch.zeros_like(value)
         self.load_state_dict(state, strict=True)
-        self.weights_path = str(path)
 
 
 def load_fid_inception(model_path: str | None = None,
                        device: str | torch.device = 'cpu',
-                       check_hash: bool = True) -> FIDInception:
+                       check_hash: bool = True) -> tuple[FIDInception, ResolvedWeights]:
     """Build the FID Inception with its pretrained weights, in eval mode without gradients.
 
-    The checkpoint is found by ``aigve.utils.weights.resolve_weights('fid-inception', model_path)``
-    (explicit path, then the aigve cache, then a download of :data:`FID_WEIGHTS_URL` unless offline),
-    which also logs where it was loaded from and checks the file's sha256.
+    The checkpoint is the manifest entry ``'fid-inception'``, found by
+    :func:`aigve.utils.weights.resolve_weights` (explicit path, then the aigve cache, then a download unless
+    offline), which also logs where it was loaded from and checks the file's sha256.
 
     Args:
-        model_path: A checkpoint file, or a directory holding ``pt_inception-2015-12-05-6726825d.pth``.
-            Defaults to None (cache / download).
+        model_path: A checkpoint file, or a directory holding the manifest's file name
+            (``pt_inception-2015-12-05-6726825d.pth``). Defaults to None (cache / download).
         device: Device to put the model on. Defaults to ``'cpu'``.
         check_hash: Refuse a ``model_path`` whose sha256 differs from the published file's. Set False
             only to load other weights on purpose (tests use random ones). Defaults to True.
 
     Returns:
-        FIDInception: The model; ``weights_path``/``weights_sha256`` record the file used.
+        ``(model, resolved)``: the network and the record of the checkpoint it loaded (name, path, sha256).
 
     Raises:
         FileNotFoundError: ``model_path`` is missing, or the weights are neither cached nor downloadable
@@ -255,10 +250,7 @@ def load_fid_inception(model_path: str | None = None,
         ValueError: The file's hash does not match (``WeightsHashError``).
         RuntimeError: The file's keys or shapes are not the FID Inception's.
     """
-    from aigve.utils.weights import resolve_weights
-
-    resolved = resolve_weights('fid-inception', model_path, check_hash=check_hash)
+    resolved = resolve_weights(WEIGHTS_NAME, model_path, check_hash=check_hash)
     model = FIDInception()
     model.load_checkpoint(str(resolved.path))
-    model.weights_sha256 = resolved.sha256
-    return model.to(device).eval().requires_grad_(False)
+    return model.to(device).eval().requires_grad_(False), resolved

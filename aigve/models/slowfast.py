@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aigve.utils.weights import ResolvedWeights, resolve_weights
+
 __all__ = ['SLOWFAST_FEATURE_DIM', 'SlowFastR50', 'extract_state_dict', 'load_slowfast_r50', 'pack_pathways']
 
 #: Channels of the pooled slow (2048) + fast (256) features.
@@ -241,22 +243,18 @@ def extract_state_dict(checkpoint: Any, prefix: str = 'module.') -> dict[str, to
     return dict(state)
 
 
-def load_slowfast_r50(model_path: str | None = None, weights_used: dict[str, str] | None = None) -> SlowFastR50:
+def load_slowfast_r50(model_path: str | None = None) -> tuple[SlowFastR50, ResolvedWeights]:
     """Build :class:`SlowFastR50` with the Kinetics-400 weights (manifest ``'slowfast-r50-k400'``).
 
     Args:
         model_path: ``SLOWFAST_8x8_R50.pyth`` or a folder holding it. Defaults to None (cache/download).
-        weights_used: If given, ``weights_used['slowfast-r50-k400'] = sha256`` is recorded. Defaults to None.
 
     Returns:
-        The network in eval mode without gradients, on CPU.
+        ``(model, resolved)``: the network in eval mode without gradients, on CPU, and the record of its
+        checkpoint (pass it to ``BaseVideoMetric.record_weights``).
     """
-    from aigve.utils.weights import resolve_weights
-
     resolved = resolve_weights('slowfast-r50-k400', model_path)
     model = SlowFastR50()
     state = extract_state_dict(torch.load(resolved.path, map_location='cpu', weights_only=True))
     model.load_state_dict(state, strict=True)
-    if weights_used is not None:
-        weights_used['slowfast-r50-k400'] = resolved.sha256
-    return model.eval().requires_grad_(False)
+    return model.eval().requires_grad_(False), resolved

@@ -17,6 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from aigve.utils.weights import ResolvedWeights, resolve_weights
+
 __all__ = ['VGG16_MULTISCALE_DIM', 'VGG16_STAGE_TAPS', 'VGG16MultiScale', 'global_std_pool', 'load_vgg16_multiscale']
 
 #: Indices in ``torchvision.models.vgg16().features`` of the last ReLU of each stage.
@@ -58,20 +60,22 @@ class VGG16MultiScale(nn.Module):
         return torch.cat(means, dim=1), torch.cat(stds, dim=1)
 
 
-def load_vgg16_multiscale(model_path: str | None = None,
-                          weights_used: dict[str, str] | None = None) -> VGG16MultiScale:
+def load_vgg16_multiscale(model_path: str | None = None) -> tuple[VGG16MultiScale, ResolvedWeights]:
     """Build :class:`VGG16MultiScale` with torchvision's ImageNet VGG16 (manifest ``'vgg16-imagenet'``).
 
     Only the ``features.*`` tensors of the checkpoint are loaded (strictly: every conv of the trunk must be
     present with its shape); the classifier tensors are ignored because GSTVQA never uses them.
-    """
-    from aigve.utils.weights import resolve_weights
 
+    Args:
+        model_path: ``vgg16-397923af.pth`` or a folder holding it. Defaults to None (cache/download).
+
+    Returns:
+        ``(model, resolved)``: the network in eval mode without gradients, on CPU, and the record of its
+        checkpoint (pass it to ``BaseVideoMetric.record_weights``).
+    """
     resolved = resolve_weights('vgg16-imagenet', model_path)
     state = torch.load(resolved.path, map_location='cpu', weights_only=True)
     model = VGG16MultiScale()
     trunk = {k: v for k, v in state.items() if k.startswith('features.')}
     model.load_state_dict(trunk, strict=True)
-    if weights_used is not None:
-        weights_used['vgg16-imagenet'] = resolved.sha256
-    return model.eval().requires_grad_(False)
+    return model.eval().requires_grad_(False), resolved

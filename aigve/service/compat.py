@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from aigve.service.app import dict_field
+from aigve.service.forms import dict_field, save_uploads
 from aigve.service.jobs import ANNOTATION_NAME, INPUTS_DIR, UPLOAD_DIR, JobOptions, RequestRefused
 from aigve.service.settings import ServiceSettings
 from aigve.service.store import FAILED, FINISHED, INTERRUPTED, SUCCEEDED
@@ -196,7 +197,7 @@ def add_compat_routes(api: APIRouter, svc: Callable[[], Any], settings: ServiceS
         if not compute:
             notes.append('compute=false: the videos are still evaluated, as the job is what stores them')
         opts = legacy_options(fields, cards, notes)
-        job = await service.save_uploads(videos, opts, dict(legacy='run_upload', metrics=opts.metrics))
+        job = await save_uploads(service, videos, opts, dict(legacy='run_upload', metrics=opts.metrics))
         service.workers.wake()
         if wait:
             job = await wait_for(service, job['id'], settings.compat_wait_seconds)

@@ -227,9 +227,3 @@ class JobFactory:
         names = [m['type'] for m in metrics] or [f'config:{opts.config}']
         return self.store.create(kind=kind, request=request, metrics=names, work_dir=str(job_dir),
                                  config=str(config), env=env, total=len(entries), job_id=job_id)
-
-
-def options_from_fields(fields: dict[str, Any]) -> JobOptions:
-    """Build :class:`JobOptions` from request fields (unknown keys ignored)."""
-    known = JobOptions.__dataclass_fields__
-    return JobOptions(**{k: v for k, v in fields.items() if k in known and v is not None})

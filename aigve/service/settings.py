@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+
+from aigve.utils.paths import service_data_dir
 
 ENV_PREFIX = 'AIGVE_SERVICE_'
 MB = 1024 * 1024
 
 
 def _default_data_dir() -> str:
-    home = os.environ.get('AIGVE_HOME') or os.path.join(
-        os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache'), 'aigve')
-    return os.path.join(home, 'service')
+    return str(service_data_dir())
 
 
 @dataclass(frozen=True)

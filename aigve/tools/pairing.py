@@ -30,12 +30,11 @@ Examples:
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from aigve.utils.video_io import VIDEO_EXTENSIONS, natural_sort_key
 
@@ -284,9 +283,3 @@ def probe_videos(folder: str | os.PathLike, names: Iterable[str]) -> dict[str, d
         except (VideoReadError, ImportError) as e:
             info[name] = dict(error=str(e))
     return info
-
-
-def load_json(path: str | os.PathLike) -> dict:
-    """Read a JSON file."""
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)

@@ -19,8 +19,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from aigve.tools.pairing import PAIRING_MODES, parse_suffixes, probe_videos, scan_folder, select_entries
 
@@ -124,8 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _compute(args: argparse.Namespace, data_root: Path, ann_path: Path, has_reference: bool) -> int:
-    """Evaluate through ``aigve run`` (the same runner and results file as ``main_aigve.py``)."""
-    from aigve.cli import main as aigve_main
+    """Evaluate with :func:`aigve.core.evaluate.evaluate_config` (what ``aigve run`` and ``main_aigve.py`` run)."""
+    from aigve.core.evaluate import evaluate_config
     from aigve.tools.metric_names import expand_metric_request, registered_cards
     from aigve.tools.run_config import metric_entry, write_run_config
 
@@ -139,4 +139,9 @@ def _compute(args: argparse.Namespace, data_root: Path, ann_path: Path, has_refe
     if args.device == 'cpu':
         os.environ['CUDA_VISIBLE_DEVICES'] = ''
     print(f'evaluating {", ".join(names)}: aigve run {config} --work-dir {work_dir}', file=sys.stderr)
-    return aigve_main(['run', str(config), '--work-dir', str(work_dir)])
+    results = evaluate_config(config, work_dir=str(work_dir))
+    for key, value in results['metrics'].items():
+        print(f'{key}: {value:.6g}', file=sys.stderr)
+    n = results['num_videos']
+    print(f"scored {n['scored']} videos, {n['failed']} failed -> {work_dir / 'results.json'}", file=sys.stderr)
+    return 0

@@ -20,7 +20,7 @@ DEFAULT_MAX_BYTES = 20 * 1024**3
 
 def default_cache_root() -> Path:
     """``$AIGVE_HOME/features`` (``AIGVE_HOME`` chain as for weights)."""
-    from aigve.utils.weights import aigve_home
+    from aigve.utils.paths import aigve_home
     return aigve_home() / 'features'
 
 

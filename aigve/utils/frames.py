@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import torch
+
+from aigve.utils.lazy_video import LazyVideo
 
 
 def uniform_indices(num_frames: int, n: int) -> list[int]:
@@ -67,3 +72,101 @@ def pad_indices(indices: list[int], n: int, mode: str = 'repeat_last') -> list[i
     if mode == 'loop':
         return [indices[i % len(indices)] for i in range(n)]
     raise ValueError(f"`pad` must be 'repeat_last' or 'loop', but got {mode!r}")
+
+
+#: Frame-selection strategies of :func:`select_frames`.
+STRATEGIES = ('all', 'first', 'uniform')
+#: Padding modes of :func:`select_frames` (None: a short video stays short).
+PAD_MODES = (None, 'repeat_last', 'loop')
+
+
+def select_frames(total: int, *, num_frames: int | None = None, strategy: str = 'all', stride: int = 1,
+                  max_seconds: float | None = None, fps: float | None = None, pad: str | None = None) -> list[int]:
+    """Indices of the frames to read from a video of ``total`` frames: the one frame selector of aigve.
+
+    Used by the pipeline step :class:`~aigve.datasets.transforms.SampleFrames` and by metrics that choose
+    their own frames (FVD's clip). In order: keep the frames within ``max_seconds`` at the file's real
+    ``fps``, take every ``stride``-th of them, then ``'all'`` of those, the ``'first'`` ``num_frames`` or
+    ``num_frames`` spread ``'uniform'``-ly (segment centres); finally pad to ``num_frames`` when ``pad`` is
+    set. A video too short for ``num_frames`` without ``pad`` gives fewer indices (the caller decides);
+    a video with no frames gives ``[]`` even with ``pad``.
+
+    Args:
+        total: Number of frames of the video.
+        num_frames: Frames to keep (``'all'`` ignores it except as the padding target). Defaults to None.
+        strategy: ``'all'``, ``'first'`` or ``'uniform'``. Defaults to ``'all'``.
+        stride: Keep every ``stride``-th frame first. Defaults to 1.
+        max_seconds: Only the first ``max_seconds`` seconds (needs ``fps``). Defaults to None.
+        fps: The video's frame rate. Defaults to None.
+        pad: ``None``, ``'repeat_last'`` or ``'loop'``. Defaults to None.
+
+    Returns:
+        list[int]: Frame indices, in reading order (repeated when padded).
+
+    Raises:
+        ValueError: On an unknown ``strategy`` or ``pad``, a non-positive ``stride``, or a missing
+            ``num_frames`` where one is needed.
+
+    Examples:
+        >>> select_frames(20, num_frames=4, strategy='first', stride=2)
+        [0, 2, 4, 6]
+        >>> select_frames(10, num_frames=2, strategy='uniform')
+        [2, 7]
+        >>> select_frames(3, num_frames=4, strategy='first')
+        [0, 1, 2]
+        >>> select_frames(3, num_frames=4, strategy='first', pad='loop')
+        [0, 1, 2, 0]
+    """
+    check_frame_selection(num_frames=num_frames, strategy=strategy, stride=stride, pad=pad)
+    idx = stride_indices(frames_within_seconds(total, fps, max_seconds), stride)
+    if strategy == 'first':
+        idx = idx[:num_frames]
+    elif strategy == 'uniform':
+        idx = [idx[i] for i in uniform_indices(len(idx), num_frames)] if idx else []
+    if pad is not None and idx:
+        idx = pad_indices(idx, num_frames, pad)
+    return idx
+
+
+def check_frame_selection(*, num_frames: int | None = None, strategy: str = 'all', stride: int = 1,
+                          pad: str | None = None) -> None:
+    """Check the arguments of :func:`select_frames` (for constructors that fail early).
+
+    Raises:
+        ValueError: On an unknown ``strategy`` or ``pad``, a non-positive ``stride``, a missing or
+            non-positive ``num_frames`` for ``'first'``/``'uniform'``, or ``pad`` without ``num_frames``.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f'`strategy` must be one of {STRATEGIES}, but got {strategy!r}')
+    if strategy != 'all' and (num_frames is None or num_frames <= 0):
+        raise ValueError(f'`num_frames` must be a positive int for strategy {strategy!r}, but got {num_frames}')
+    if pad not in PAD_MODES:
+        raise ValueError(f"`pad` must be None, 'repeat_last' or 'loop', but got {pad!r}")
+    if pad is not None and num_frames is None:
+        raise ValueError('`pad` needs `num_frames`')
+    if not isinstance(stride, int) or isinstance(stride, bool) or stride <= 0:
+        raise ValueError(f'`stride` must be a positive int, but got {stride!r}')
+
+
+def check_video(video: Any, name: str = 'video', *, min_frames: int = 1) -> Any:
+    """Check the one video layout of aigve: ``(T, 3, H, W)`` uint8 RGB, a tensor or a ``LazyVideo``.
+
+    Args:
+        video: A ``torch.Tensor`` or a :class:`~aigve.utils.lazy_video.LazyVideo`.
+        name: How the message names it. Defaults to ``'video'``.
+        min_frames: Fewest frames accepted (0 lets the caller report an empty video itself). Defaults to 1.
+
+    Returns:
+        The video, unchanged.
+
+    Raises:
+        TypeError: If ``video`` is neither a tensor nor a ``LazyVideo``.
+        ValueError: If its shape, dtype or frame count is wrong.
+    """
+    expected = f'`{name}` must be a (T, 3, H, W) uint8 RGB video with T >= {min_frames}, but got '
+    if not isinstance(video, (torch.Tensor, LazyVideo)):
+        raise TypeError(expected + type(video).__name__)
+    shape = tuple(video.shape)
+    if len(shape) != 4 or shape[1] != 3 or shape[0] < min_frames or video.dtype != torch.uint8:
+        raise ValueError(expected + f'{type(video).__name__} of shape {shape} and dtype {video.dtype}')
+    return video

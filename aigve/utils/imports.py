@@ -1,9 +1,9 @@
-"""Availability flags for optional dependencies and a ``require`` helper with an install hint."""
+"""Whether an optional dependency is installed, checked without importing it."""
 from __future__ import annotations
 
-import functools
 import importlib.util
-from typing import Any, Callable
+
+__all__ = ['is_available']
 
 
 def is_available(module: str) -> bool:
@@ -12,25 +12,3 @@ def is_available(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
-
-
-_DECORD_AVAILABLE = is_available('decord')
-_PYAV_AVAILABLE = is_available('av')
-_TRANSFORMERS_AVAILABLE = is_available('transformers')
-_CDFVD_AVAILABLE = is_available('cdfvd')
-
-
-def require(module: str, install: str) -> Callable:
-    """Decorate a callable so that it raises ``ImportError`` with ``install`` when ``module`` is missing."""
-
-    def wrap(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def inner(*args: Any, **kwargs: Any) -> Any:
-            if not is_available(module):
-                name = getattr(fn, '__qualname__', fn.__name__).split('.')[0]
-                raise ImportError(f'{name} requires `{module}`; install it with: {install}')
-            return fn(*args, **kwargs)
-
-        return inner
-
-    return wrap

@@ -24,25 +24,8 @@ Frame count and frame rate:
 * Rotation metadata (display matrix) is applied by both backends, so a 90-degree phone video comes
   out upright, with ``height``/``width`` swapped accordingly.
 
-Decoding parity between decord and PyAV: both use FFmpeg, but different versions (eva-decord 0.6.1
-bundles FFmpeg 4.1 / libswscale 5.3, PyAV 18.1 bundles FFmpeg 8.0 / libswscale 9.5). decord converts
-YUV to RGB with the filter graph ``scale=W:H,format=rgb24`` (colour matrix from the frame, range from
-the pixel format); PyAV's ``frame.to_ndarray(format='rgb24')`` uses the frame's colourspace and
-bilinear swscale flags. Measured on this machine (synthetic noisy videos and the sample AIGVE videos):
-
-* **Bit-exact** (max abs difference 0) for 8-bit ``yuv420p`` with even width and height (H.264 in
-  mp4/mov/mkv/avi, MPEG-4 Part 2, VP8, VP9, HEVC), full-range ``yuvj420p`` (MJPEG, H.264), BT.709
-  tagged H.264, ``yuv444p``, ``gbrp`` (lossless ``libx264rgb``) and ``bgr0`` (FFV1). Both sides take
-  swscale's unscaled YUV->RGB path, which is identical in both FFmpeg versions. AI-generated videos
-  are almost always 8-bit 4:2:0 H.264 with even sizes.
-* **Not bit-exact** where swscale falls back to its general scaler, whose chroma interpolation changed
-  between FFmpeg 4.1 and 8.0: 4:2:0 video with an odd width or height (e.g. VP9/FFV1 at 77x61) and
-  high bit depth (``yuv420p10le``). Measured on 64x80 synthetic videos with sharp colour edges:
-  max abs difference 58-83, mean abs difference 0.9-2.3; the large values sit on colour edges, where
-  PyAV is the closer of the two to the source (mean error 0.96 vs 2.04 for 4:2:0 FFV1 at 77x61).
-  ``tests/test_utils/test_video_io.py`` asserts mean < 3.0 and max <= 96 on such files. No swscale
-  flag, interpolation or chroma-position option available to PyAV removed the difference; use one
-  backend throughout a comparison of such files.
+Decoding parity between decord and PyAV (bit-exact for 8-bit 4:2:0 video with even sizes, not for odd sizes
+or high bit depth) was measured; the figures are in ``docs/video_decoding.md``.
 
 Examples:
     >>> from aigve.utils.video_io import open_video, read_video

@@ -1,6 +1,7 @@
 """A long video is streamed in chunks: peak memory does not grow with its length (subprocesses, ru_maxrss)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -19,14 +20,15 @@ for step in (OpenVideo(), SampleFrames(), DecodeFrames(max_bytes=max_bytes), Pac
     results = step(results)
 metric = TemporalFlickering(device='cpu')
 metric.process(dict(inputs=[results['inputs']]), [results['data_samples']])
-from aigve.utils.memory import peak_rss_mib  # VmHWM: a large parent (pytest after many tests) does not count
+from helpers.memory import peak_rss_mib  # VmHWM: a large parent (pytest after many tests) does not count
 print(metric.results[0]['scores']['mae'], peak_rss_mib())
 '''
 
 
 def peak(path, max_bytes) -> tuple[float, float]:
+    env = {'PYTHONPATH': os.pathsep.join([str(REPO), str(REPO / 'tests')]), 'OMP_NUM_THREADS': '1', 'PATH': '/usr/bin'}
     out = subprocess.run([sys.executable, '-c', CHILD, str(path), str(max_bytes)], capture_output=True, text=True,
-                         check=True, env={'PYTHONPATH': str(REPO), 'OMP_NUM_THREADS': '1', 'PATH': '/usr/bin'})
+                         check=True, env=env)
     mae, rss = map(float, out.stdout.split())
     return mae, rss
 

@@ -171,7 +171,7 @@ def test_workers_start_before_the_metrics_load(dataset, tmp_path):
     """The loop opens the DataLoader before building the evaluator, so decoding overlaps model loading."""
     from mmengine.runner import Runner
 
-    from aigve.cli import load_config
+    from aigve.core.evaluate import load_config
 
     cfg = load_config(str(REPO / 'configs/temporal_flickering.py'), work_dir=str(tmp_path / 'wd'),
                       cfg_options={'data_root': str(dataset), 'ann_file': 'ann.json',

@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 import torch
 import torchvision
-from torch import nn
-
 from helpers.init import nondegenerate_
+from torch import nn
 
 from aigve.metrics.distribution.functional import GaussianStats, frechet_distance_from_stats
 from aigve.models import inception as aigve_inception
 from aigve.models.inception import FIDInception, load_fid_inception
+from aigve.utils.hashing import file_sha256
+from aigve.utils.weights import ResolvedWeights
 
 FEATURE_ATOL = 1e-4
 
@@ -109,14 +110,32 @@ def test_checkpoint_loads_strict(reference, ours, tmp_path):
 
 def test_load_fid_inception(reference, tmp_path):
     _, net, path = reference
-    model = load_fid_inception(str(path), check_hash=False)  # random weights are not the published file
+    model, resolved = load_fid_inception(str(path), check_hash=False)  # random weights: not the published file
     assert not model.training and not any(p.requires_grad for p in model.parameters())
-    assert model.weights_sha256 is not None and len(model.weights_sha256) == 64
+    assert isinstance(resolved, ResolvedWeights)
+    assert (resolved.name, resolved.path, resolved.source) == ('fid-inception', path, 'model_path')
+    assert resolved.sha256 == file_sha256(path)
+    assert not hasattr(model, 'weights_sha256')  # the record travels next to the module, not on it
     assert torch.equal(model.fc.weight, net.fc.weight)
     with pytest.raises(ValueError, match='6726825d'):  # the published file's sha256 prefix is enforced
         load_fid_inception(str(path))
     with pytest.raises(FileNotFoundError):
         load_fid_inception(str(tmp_path / 'missing.pth'))
+
+
+def test_inception_metrics_record_the_loaded_weights(reference):
+    from aigve.metrics.distribution import FID
+
+    _, _, path = reference
+    metric = FID(model_path=str(path), check_hash=False, use_cache=False, device='cpu')
+    [resolved] = metric.weights
+    sha256 = file_sha256(path)
+    assert resolved.name == 'fid-inception' and resolved.sha256 == sha256
+    assert metric.weights_used == {'fid-inception': sha256}
+    # the feature-cache / reference-stats spec carries the same sha256 as before the loader returned a record
+    assert metric.spec()['weights_sha256'] == sha256 == metric.frame_protocol()['weights_sha256']
+    injected = FID(model=FIDInception(), use_cache=False, device='cpu')
+    assert injected.weights == [] and injected.weights_used == {} and injected.spec()['weights_sha256'] is None
 
 
 # -------------------------------------------------------------------------------------- features

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from aigve import cli_weights
+from aigve.cli import weights as cli_weights
+from aigve.utils import hashing, paths
+from aigve.utils import manifest as M
 from aigve.utils import weights as W
-from aigve.utils.weights import (WEIGHTS, ResolvedWeights, UnknownWeightsError, WeightsHashError, resolve_weights,
-                                 WeightsNotFoundError, WeightSpec)
+from aigve.utils.manifest import WEIGHTS, UnknownWeightsError, WeightSpec
+from aigve.utils.weights import ResolvedWeights, WeightsHashError, WeightsNotFoundError, resolve_weights
 
 REPO = Path(__file__).resolve().parents[2]
 PAYLOAD = bytes(range(256)) * 64  # 16 KiB fake checkpoint
@@ -48,7 +50,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802 (http.server API)
+    def do_GET(self):  # http.server API
         self.hits.append(self.path)
         status, headers, body = self.routes.get(self.path, (404, {'Content-Type': 'text/plain'}, b'nope'))
         self.send_response(status)
@@ -124,14 +126,35 @@ def _leftovers(folder: Path) -> list[str]:
 def test_aigve_home_chain(monkeypatch, tmp_path):
     monkeypatch.setenv('AIGVE_HOME', str(tmp_path / 'a'))
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'x'))
-    assert W.aigve_home() == tmp_path / 'a'
+    assert paths.aigve_home() == tmp_path / 'a'
+    assert paths.hf_cache_dir() == tmp_path / 'a' / 'hf'
+    assert paths.service_data_dir() == tmp_path / 'a' / 'service'
     monkeypatch.delenv('AIGVE_HOME')
-    assert W.aigve_home() == tmp_path / 'x' / 'aigve'
+    assert paths.aigve_home() == tmp_path / 'x' / 'aigve'
     monkeypatch.delenv('XDG_CACHE_HOME')
     monkeypatch.setenv('HOME', str(tmp_path / 'h'))
-    assert W.aigve_home() == tmp_path / 'h' / '.cache' / 'aigve'
+    assert paths.aigve_home() == tmp_path / 'h' / '.cache' / 'aigve'
     monkeypatch.setenv('AIGVE_HOME', '')  # empty counts as unset
-    assert W.aigve_home() == tmp_path / 'h' / '.cache' / 'aigve'
+    assert paths.aigve_home() == tmp_path / 'h' / '.cache' / 'aigve'
+
+
+def test_service_settings_use_the_same_home(monkeypatch, tmp_path):
+    from aigve.service.settings import ServiceSettings
+
+    monkeypatch.setenv('AIGVE_HOME', str(tmp_path / 'a'))
+    assert ServiceSettings().data_dir == str(tmp_path / 'a' / 'service')
+
+
+def test_paths_module_needs_neither_torch_nor_mmengine():
+    """The service process reads aigve_home() without importing the heavy parts."""
+    code = ('import sys\n'
+            'import aigve.utils.paths as p\n'
+            'p.aigve_home(); p.is_offline(); p.hf_cache_dir(); p.service_data_dir()\n'
+            'print(sorted(m for m in ("torch", "mmengine") if m in sys.modules))\n')
+    env = {**os.environ, 'PYTHONPATH': str(REPO)}
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == '[]'
 
 
 def test_checkpoint_path_layout(home):
@@ -147,7 +170,7 @@ def test_is_offline(monkeypatch, var, value, expected):
     monkeypatch.delenv('AIGVE_OFFLINE', raising=False)
     monkeypatch.delenv('HF_HUB_OFFLINE', raising=False)
     monkeypatch.setenv(var, value)
-    assert W.is_offline() is expected
+    assert paths.is_offline() is expected
 
 
 # ------------------------------------------------------------------------------------------------ manifest
@@ -190,9 +213,9 @@ def test_weight_spec_validation(kw, match):
 def test_register_weights_refuses_duplicates(tiny):
     tiny(_spec())
     with pytest.raises(ValueError, match='already registered'):
-        W.register_weights(_spec())
+        M.register_weights(_spec())
     with pytest.raises(TypeError, match='WeightSpec'):
-        W.register_weights({'name': 'x'})
+        M.register_weights({'name': 'x'})
 
 
 def test_unknown_name_suggests_close_matches():
@@ -202,8 +225,16 @@ def test_unknown_name_suggests_close_matches():
     assert not str(info.value).startswith('"')  # readable, not KeyError's repr
 
 
-def test_hf_model_entry_is_not_a_file(home):
-    with pytest.raises(ValueError, match='resolve_hf_model'):
+def test_unknown_bare_word_is_not_taken_for_a_hub_id(home, no_network):
+    with pytest.raises(UnknownWeightsError, match='hub id'):
+        W.resolve_weights('not-a-checkpoint')
+
+
+def test_hf_model_entry_has_no_checkpoint_file(home, no_network, monkeypatch):
+    with pytest.raises(ValueError, match='Hugging Face model'):
+        W.checkpoint_path('clip-vit-base-patch32')
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    with pytest.raises(WeightsNotFoundError, match='openai/clip-vit-base-patch32'):  # a hub snapshot, not a file
         W.resolve_weights('clip-vit-base-patch32')
 
 
@@ -212,15 +243,29 @@ def test_file_sha256_is_memoised_by_size_and_mtime(home, tmp_path, monkeypatch):
     f = tmp_path / 'w.bin'
     f.write_bytes(PAYLOAD)
     calls = []
-    real = W.sha256_file
-    monkeypatch.setattr(W, 'sha256_file', lambda p: calls.append(p) or real(p))
-    assert W.file_sha256(f) == PAYLOAD_SHA
-    assert W.file_sha256(f) == PAYLOAD_SHA
+    real = hashing._stream_sha256
+    monkeypatch.setattr(hashing, '_stream_sha256', lambda p: calls.append(p) or real(p))
+    assert hashing.file_sha256(f, memo=True) == PAYLOAD_SHA
+    assert hashing.file_sha256(f, memo=True) == PAYLOAD_SHA
     assert len(calls) == 1  # second call used the memo
+    assert list((home / 'hashes').iterdir())
     f.write_bytes(OTHER)
     os.utime(f, ns=(1, 1))
-    assert W.file_sha256(f) == OTHER_SHA
+    assert hashing.file_sha256(f, memo=True) == OTHER_SHA
     assert len(calls) == 2
+
+
+def test_file_sha256_memo_and_no_memo_agree(home, tmp_path):
+    f = tmp_path / 'w.bin'
+    f.write_bytes(PAYLOAD)
+    assert hashing.file_sha256(f) == hashing.file_sha256(f, memo=True) == hashing.file_sha256(f, memo=True)
+    assert hashing.file_sha256(str(f)) == PAYLOAD_SHA == hashlib.sha256(PAYLOAD).hexdigest()
+    assert not (home / 'hashes').exists() or len(list((home / 'hashes').iterdir())) == 1
+    frames = tmp_path / 'frames'  # a frame folder: names and bytes of its files, never memoised
+    frames.mkdir()
+    (frames / 'a.png').write_bytes(OTHER)
+    assert hashing.file_sha256(frames) == hashing.file_sha256(frames, memo=True)
+    assert len(list((home / 'hashes').iterdir())) == 1
 
 
 # --------------------------------------------------------------------------------------------- model_path
@@ -229,7 +274,7 @@ def test_model_path_file_or_dir(home, tmp_path, tiny, no_network, logs, as_dir):
     tiny(_spec(sha256=PAYLOAD_SHA))
     (tmp_path / 'tiny.pt').write_bytes(PAYLOAD)
     res = W.resolve_weights('tiny', model_path=tmp_path if as_dir else tmp_path / 'tiny.pt')
-    assert res == ResolvedWeights(tmp_path / 'tiny.pt', PAYLOAD_SHA, 'model_path', 'tiny')
+    assert res == ResolvedWeights('tiny', tmp_path / 'tiny.pt', PAYLOAD_SHA, 'model_path')
     assert logs == [f'tiny: loaded weights from {tmp_path / "tiny.pt"}']
     assert not (home / 'checkpoints').exists()  # nothing copied into the cache
 
@@ -265,7 +310,7 @@ def test_cache_hit_without_network_and_without_rehash(home, tiny, no_network, lo
     assert (res.path, res.sha256, res.source) == (cached, PAYLOAD_SHA, 'cache')
     record = json.loads(W.sidecar_path(cached).read_text())
     assert record['sha256'] == PAYLOAD_SHA and record['origin'] == 'first-use'
-    monkeypatch.setattr(W, 'sha256_file', lambda p: pytest.fail('re-hashed an unchanged file'))
+    monkeypatch.setattr(W, 'file_sha256', lambda p, **kw: pytest.fail('re-hashed an unchanged file'))
     assert W.resolve_weights('tiny').sha256 == PAYLOAD_SHA
     assert logs == [f'tiny: loaded weights from {cached}'] * 2
 

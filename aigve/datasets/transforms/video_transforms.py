@@ -14,16 +14,13 @@ each by its own length and fps.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from aigve.registry import TRANSFORMS
-from aigve.utils.frames import frames_within_seconds, pad_indices, stride_indices, uniform_indices
+from aigve.utils.frames import check_frame_selection, select_frames
 from aigve.utils.lazy_video import LazyVideo
 
-STRATEGIES = ('all', 'first', 'uniform')
 PREFIXES = ('', 'ref_')
 
 
@@ -84,29 +81,14 @@ class SampleFrames:
 
     def __init__(self, num_frames: int | None = None, strategy: str = 'all', stride: int = 1,
                  max_seconds: float | None = None, pad: str | None = None) -> None:
-        if strategy not in STRATEGIES:
-            raise ValueError(f'`strategy` must be one of {STRATEGIES}, but got {strategy!r}')
-        if strategy != 'all' and (num_frames is None or num_frames <= 0):
-            raise ValueError(f'`num_frames` must be a positive int for strategy {strategy!r}, but got {num_frames}')
-        if pad is not None and num_frames is None:
-            raise ValueError('`pad` needs `num_frames`')
-        if pad not in (None, 'repeat_last', 'loop'):
-            raise ValueError(f"`pad` must be None, 'repeat_last' or 'loop', but got {pad!r}")
+        check_frame_selection(num_frames=num_frames, strategy=strategy, stride=stride, pad=pad)
         self.num_frames, self.strategy, self.stride = num_frames, strategy, stride
         self.max_seconds, self.pad = max_seconds, pad
-        stride_indices(1, stride)  # validates stride
 
     def indices(self, num_frames: int, fps: float | None) -> list[int]:
-        """Frame indices for a video of ``num_frames`` frames at ``fps``."""
-        limit = frames_within_seconds(num_frames, fps, self.max_seconds)
-        base = stride_indices(limit, self.stride)
-        if self.strategy == 'first':
-            base = base[:self.num_frames]
-        elif self.strategy == 'uniform':
-            base = [base[i] for i in uniform_indices(len(base), self.num_frames)] if base else []
-        if self.pad and self.num_frames:
-            base = pad_indices(base, self.num_frames, self.pad)
-        return base
+        """Frame indices for a video of ``num_frames`` frames at ``fps`` (:func:`~aigve.utils.frames.select_frames`)."""
+        return select_frames(num_frames, num_frames=self.num_frames, strategy=self.strategy, stride=self.stride,
+                             max_seconds=self.max_seconds, fps=fps, pad=self.pad)
 
     def __call__(self, results: dict) -> dict:
         for prefix in _present(results):

@@ -29,8 +29,9 @@ from mmengine.dist import all_gather_object, broadcast_object_list, is_main_proc
 from mmengine.logging import print_log
 
 from aigve.core.base_metric import BaseVideoMetric
-from aigve.utils.feature_cache import FeatureCache
 from aigve.utils.atomic import atomic_open
+from aigve.utils.feature_cache import FeatureCache
+from aigve.utils.weights import ResolvedWeights
 
 from .functional import GaussianStats
 
@@ -314,14 +315,13 @@ class SetLevelMetric(BaseVideoMetric):
 
 def build_fid_inception(model_path: str | None = None, model: torch.nn.Module | None = None,
                         check_hash: bool = True,
-                        device: torch.device | str = 'cpu') -> tuple[torch.nn.Module, str | None]:
-    """The FID Inception with its weights (``'fid-inception'``), or an injected module; returns (model, sha256)."""
+                        device: torch.device | str = 'cpu') -> tuple[torch.nn.Module, ResolvedWeights | None]:
+    """The FID Inception with its weights (``'fid-inception'``), or an injected module (record None)."""
     if model is not None:
         return model.to(device).eval().requires_grad_(False), None
     from aigve.models.inception import load_fid_inception
 
-    net = load_fid_inception(model_path, device=device, check_hash=check_hash)
-    return net, net.weights_sha256
+    return load_fid_inception(model_path, device=device, check_hash=check_hash)
 
 
 class InceptionFrameMetric(SetLevelMetric):
@@ -332,7 +332,7 @@ class InceptionFrameMetric(SetLevelMetric):
             Defaults to None.
         model: Ready module: uint8 ``(N, 3, H, W)`` frames -> dict with :attr:`feature_key` (or a tensor).
             Defaults to None.
-        frames_per_video: Frames per video, spread uniformly (segment centres); None = all frames.
+        num_frames: Frames per video, spread uniformly (segment centres); None = all frames.
             Defaults to None.
         check_hash: Refuse a ``model_path`` whose sha256 does not start with ``6726825d``. Defaults to True.
         Other arguments: see :class:`SetLevelMetric`.
@@ -342,45 +342,42 @@ class InceptionFrameMetric(SetLevelMetric):
     streams_frames = True
 
     def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
-                 frames_per_video: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
+                 num_frames: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
                  save_ref_stats: str | None = None, batch_size: int = 32, use_cache: bool = True, device: str = 'auto',
                  collect_device: str = 'cpu', prefix: str | None = None) -> None:
-        if frames_per_video is not None and (not isinstance(frames_per_video, int) or frames_per_video < 1):
-            raise ValueError(f'`frames_per_video` must be a positive int or None, but got {frames_per_video!r}')
+        if num_frames is not None and (not isinstance(num_frames, int) or isinstance(num_frames, bool)
+                                       or num_frames < 1):
+            raise ValueError(f'`num_frames` must be a positive int or None, but got {num_frames!r}')
         super().__init__(ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats, batch_size=batch_size,
                          use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
-        self.frames_per_video = frames_per_video
-        self.model, sha256 = build_fid_inception(model_path, model, check_hash, self.device)
-        self.weights_sha256 = sha256
-        if sha256:
-            self.weights_used['fid-inception'] = sha256
+        self.num_frames = num_frames
+        self.model, resolved = build_fid_inception(model_path, model, check_hash, self.device)
+        self.record_weights(resolved)
+        self.weights_sha256 = resolved.sha256 if resolved is not None else None
 
     def spec(self) -> dict[str, Any]:
         return dict(metric=type(self).__name__, extractor='fid-inception', feature=self.feature_key,
-                    weights_sha256=self.weights_sha256, frames_per_video=self.frames_per_video,
+                    weights_sha256=self.weights_sha256, num_frames=self.num_frames,
                     preprocessing='pytorch-fid: x/255, bilinear 299x299 (align_corners=False), 2x-1')
 
     def frame_protocol(self) -> dict[str, Any]:
         return dict(backbone='FID Inception-v3 (pt_inception-2015-12-05)', feature=self.feature_key,
                     weights_sha256=self.weights_sha256, resolution=299,
-                    frames_per_video=self.frames_per_video or 'all',
+                    num_frames=self.num_frames or 'all',
                     preprocessing=self.spec()['preprocessing'])
 
     def extract(self, videos: Sequence[torch.Tensor],
                 names: Sequence[str]) -> tuple[torch.Tensor | None, list[dict[str, str]]]:
-        from aigve.utils.frames import uniform_indices
-        from aigve.utils.lazy_video import LazyVideo, frame_batches, subset
+        from aigve.utils.frames import check_video, uniform_indices
+        from aigve.utils.lazy_video import frame_batches, subset
 
         frames, failures = [], []
         for video, name in zip(videos, names):
-            if not isinstance(video, (torch.Tensor, LazyVideo)) or video.dim() != 4 or video.shape[1] != 3:
-                shape = tuple(video.shape) if isinstance(video, torch.Tensor) else type(video).__name__
-                raise ValueError(f'{type(self).__name__}: videos must be (T, 3, H, W) tensors, but got {shape} '
-                                 f'for {name}')
+            check_video(video, f'video {name}', min_frames=0)
             if video.shape[0] == 0:
                 failures.append(dict(video=name, reason=f'{self.default_prefix}: the video has no frames'))
                 continue
-            idx = uniform_indices(int(video.shape[0]), self.frames_per_video) if self.frames_per_video else None
+            idx = uniform_indices(int(video.shape[0]), self.num_frames) if self.num_frames else None
             frames.append(video if idx is None else subset(video, idx))
         self.log_failures(failures)
         if not frames:

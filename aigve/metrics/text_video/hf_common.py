@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import itertools
-import os.path as osp
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,16 +21,13 @@ from mmengine.logging import print_log
 from torch import nn
 
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
-from aigve.utils.frames import uniform_indices
+from aigve.utils.frames import check_video, uniform_indices
 from aigve.utils.imports import is_available
-from aigve.utils.lazy_video import LazyVideo, frame_batches, subset
+from aigve.utils.lazy_video import frame_batches, subset
+from aigve.utils.weights import resolve_weights
 
 #: Install hint for the ``transformers`` extra.
 INSTALL_HINT = 'pip install "aigve[clip]"'
-#: Weight files looked for (in this order) when recording which checkpoint a run used.
-_WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin', 'model.safetensors.index.json',
-                 'pytorch_model.bin.index.json')
-_SHA256 = re.compile(r'^[0-9a-f]{64}$')
 #: Prompts whose text embedding is kept between batches (per metric instance).
 PROMPT_CACHE_SIZE = 4096
 
@@ -53,22 +48,6 @@ def feature_tensor(output: Any) -> torch.Tensor:
         if isinstance(value, torch.Tensor):
             return value
     raise TypeError(f'expected a tensor or a model output with `pooler_output`, but got {type(output).__name__}')
-
-
-def check_video(video: Any, owner: str) -> None:
-    """Check the one video layout: a ``(T, 3, H, W)`` uint8 tensor.
-
-    Raises:
-        TypeError: If ``video`` is not a uint8 tensor.
-        ValueError: If its shape is not ``(T, 3, H, W)``.
-    """
-    if isinstance(video, LazyVideo):
-        return
-    if not isinstance(video, torch.Tensor) or video.dtype != torch.uint8:
-        kind = f'{type(video).__name__} of {video.dtype}' if isinstance(video, torch.Tensor) else type(video).__name__
-        raise TypeError(f'{owner}: `video` must be a (T, C, H, W) uint8 RGB tensor, but got {kind}')
-    if video.ndim != 4 or video.shape[1] != 3:
-        raise ValueError(f'{owner}: `video` must have shape (T, 3, H, W), but got {tuple(video.shape)}')
 
 
 def select_frames(video: torch.Tensor, num_frames: int | None) -> torch.Tensor:
@@ -129,31 +108,6 @@ def tokenize_prompt(tokenizer: Any, prompt: str, max_length: int, owner: str) ->
 def preprocess_frames(image_processor: Any, frames: list[torch.Tensor]) -> torch.Tensor:
     """The model's own preprocessing (resize, crop, rescale, normalise) of uint8 ``(C, H, W)`` frames."""
     return image_processor(images=[f.cpu() for f in frames], return_tensors='pt')['pixel_values']
-
-
-def weights_digest(model_dir: str) -> str | None:
-    """sha256 of the weight file in a downloaded/local model directory (None if there is none).
-
-    A Hugging Face cache snapshot links each large file to a blob named by its sha256, which is read
-    without hashing; any other file is hashed once (memoised by :func:`aigve.utils.weights.file_sha256`).
-    """
-    for name in _WEIGHT_FILES:
-        path = osp.join(model_dir, name)
-        if not osp.isfile(path):
-            continue
-        blob = osp.basename(osp.realpath(path))
-        if _SHA256.match(blob):
-            return blob
-        from aigve.utils.weights import file_sha256
-
-        return file_sha256(path)
-    return None
-
-
-def _resolve(name_or_path: str, revision: str | None) -> str:
-    from aigve.utils.hf import resolve_hf_model
-
-    return resolve_hf_model(name_or_path, revision=revision)
 
 
 class HFTextVideoMetric(BaseVideoMetric):
@@ -238,11 +192,10 @@ class HFTextVideoMetric(BaseVideoMetric):
                             f'but got {source!r}')
         import transformers
 
-        model_dir = _resolve(source, revision)
+        resolved = resolve_weights(source, revision=revision)
+        model_dir = str(resolved.path)
         model = getattr(transformers, self.model_class).from_pretrained(model_dir)
-        digest = weights_digest(model_dir)
-        if digest is not None:
-            self.weights_used[source] = digest
+        self.record_weights(resolved)
         print_log(f'{name}: loaded {self.model_class} weights from {model_dir}', logger='current')
         return model, model_dir, source
 
@@ -251,7 +204,7 @@ class HFTextVideoMetric(BaseVideoMetric):
             from transformers import AutoProcessor
 
             name = processor
-            processor = AutoProcessor.from_pretrained(_resolve(processor, revision))
+            processor = AutoProcessor.from_pretrained(str(resolve_weights(processor, revision=revision).path))
         else:
             name = type(processor).__name__
         for attr in ('image_processor', 'tokenizer'):
@@ -279,14 +232,13 @@ class HFTextVideoMetric(BaseVideoMetric):
             ``(kept, frames, verdicts)``: indices of the scorable videos, their selected frames, and for
             every video either None (scorable) or the :class:`Unscorable` reason.
         """
-        name = type(self).__name__
         kept, frames, verdicts = [], [], []
         for i, (video, sample) in enumerate(zip(videos, samples)):
             verdict = None
             if video is None:
                 verdict = Unscorable('the video could not be read')
             else:
-                check_video(video, name)
+                check_video(video, min_frames=0)  # fewer than min_frames: a verdict below, not an error
                 prompt = sample.get('prompt') if isinstance(sample, dict) else None
                 if need_prompt and (not isinstance(prompt, str) or not prompt.strip()):
                     verdict = Unscorable(f'needs a text prompt, but the sample has {prompt!r}')
@@ -352,7 +304,6 @@ __all__ = [
     'INSTALL_HINT',
     'CLIPFeatureMetric',
     'HFTextVideoMetric',
-    'check_video',
     'encode_in_batches',
     'feature_tensor',
     'merge_verdicts',
@@ -360,5 +311,4 @@ __all__ = [
     'select_frames',
     'text_length_limit',
     'tokenize_prompt',
-    'weights_digest',
 ]

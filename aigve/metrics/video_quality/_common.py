@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aigve.utils.lazy_video import LazyVideo, frame_batches, take_frames
+from aigve.utils.weights import ResolvedWeights, resolve_weights
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -15,17 +16,6 @@ KINETICS_MEAN = (0.45, 0.45, 0.45)
 KINETICS_STD = (0.225, 0.225, 0.225)
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-
-
-def check_video(video: torch.Tensor | LazyVideo, name: str = 'video') -> torch.Tensor | LazyVideo:
-    """Check one ``(T, 3, H, W)`` uint8 RGB video (tensor or lazy) with at least one frame; return it unchanged."""
-    if not isinstance(video, (torch.Tensor, LazyVideo)):
-        raise TypeError(f'`{name}` must be a torch.Tensor, but got {type(video).__name__}')
-    if video.ndim != 4 or video.shape[1] != 3 or video.shape[0] < 1:
-        raise ValueError(f'`{name}` must be (T, 3, H, W) with T >= 1, but got shape {tuple(video.shape)}')
-    if video.dtype != torch.uint8:
-        raise ValueError(f'`{name}` must be uint8 in [0, 255], but got dtype {video.dtype}')
-    return video
 
 
 def normalise(frames: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
@@ -107,17 +97,17 @@ def load_state_dict_file(path: str, prefix: str = 'module.') -> dict[str, torch.
 
 
 def load_quality_head(net: torch.nn.Module, weights_name: str, model_path: str | None, pretrained: bool,
-                      weights_used: dict[str, str], metric: str) -> torch.nn.Module:
+                      metric: str) -> tuple[torch.nn.Module, ResolvedWeights | None]:
     """Load the released checkpoint ``weights_name`` into ``net`` strictly (or keep random weights).
 
-    The checkpoint's sha256 goes into ``weights_used``; ``pretrained=False`` logs that the weights are random.
+    Returns:
+        ``(net, resolved)``: ``resolved`` is the checkpoint's record for ``record_weights``, None when
+        ``pretrained=False`` (random weights, which is logged).
     """
     if not pretrained:
         from mmengine.logging import print_log
         print_log(f'{metric}: pretrained=False, the network has random weights', logger='current')
-        return net
-    from aigve.utils.weights import resolve_weights
+        return net, None
     resolved = resolve_weights(weights_name, model_path)
     net.load_state_dict(load_state_dict_file(str(resolved.path)), strict=True)
-    weights_used[weights_name] = resolved.sha256
-    return net
+    return net, resolved

@@ -7,6 +7,9 @@ pipeline = [
     dict(type='DecodeFrames'),
     dict(type='PackVideoInputs'),
 ]
+# for metrics that read no reference video (IS, TemporalFlickering): the same steps, the reference left unopened;
+# a config picks it with `val_dataloader = dict(dataset=dict(pipeline=_base_.generated_pipeline))`
+generated_pipeline = [dict(pipeline[0], with_reference=False), *pipeline[1:]]
 val_dataloader = dict(
     batch_size=4,
     num_workers=2,

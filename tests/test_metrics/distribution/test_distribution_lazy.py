@@ -16,9 +16,9 @@ def lazies(videos, folder, tag):
     return [lazy_copy(v, folder, f'{tag}{i}', chunk_frames=4) for i, v in enumerate(videos)]
 
 
-@pytest.mark.parametrize('frames_per_video', [None, 3])
-def test_fid_streams_lazy_videos(tmp_path, frames_per_video):
-    metric = FID(model=TinyPool(), frames_per_video=frames_per_video, batch_size=7, use_cache=False, device='cpu')
+@pytest.mark.parametrize('num_frames', [None, 3])
+def test_fid_streams_lazy_videos(tmp_path, num_frames):
+    metric = FID(model=TinyPool(), num_frames=num_frames, batch_size=7, use_cache=False, device='cpu')
     whole = metric.evaluate_videos(GEN, ref_videos=REF)
     streamed = metric.evaluate_videos(lazies(GEN, tmp_path, 'g'), ref_videos=lazies(REF, tmp_path, 'r'))
     assert whole['fid'] > 0.1 and streamed == whole  # same frames, same batches: bit-identical

@@ -88,7 +88,8 @@ def test_parity_with_torchmetrics() -> None:
 
 
 def test_identical_sets_give_zero() -> None:
-    assert FID(model=TinyPool(), device='cpu').evaluate_videos(GEN, ref_videos=GEN)['fid'] == pytest.approx(0.0, abs=1e-9)
+    value = FID(model=TinyPool(), device='cpu').evaluate_videos(GEN, ref_videos=GEN)['fid']
+    assert value == pytest.approx(0.0, abs=1e-9)
 
 
 def test_batch_independence_and_frames() -> None:
@@ -98,7 +99,7 @@ def test_batch_independence_and_frames() -> None:
     b = FID(model=net, batch_size=1, device='cpu').evaluate_videos(GEN, ref_videos=REF, batch_size=1)['fid']
     assert a == pytest.approx(b, rel=1e-5)
     assert m.protocol['n_generated'] == 6 and m.protocol['covariance'] == 'N-1 (ddof=1)'
-    sub = FID(model=net, frames_per_video=2, device='cpu')
+    sub = FID(model=net, num_frames=2, device='cpu')
     sub.evaluate_videos(GEN, ref_videos=REF)
     assert sub.protocol['n_generated'] == 4
 
@@ -109,8 +110,8 @@ def test_stats_file_and_errors(fid_ckpt: str, tmp_path) -> None:
     first = FID(model=net, save_ref_stats=path, device='cpu').evaluate_videos(GEN, ref_videos=REF)['fid']
     again = FID(model=net, ref_stats_file=path, device='cpu').evaluate_videos(GEN)['fid']
     assert again == pytest.approx(first, rel=1e-12)
-    with pytest.raises(ValueError, match='frames_per_video'):
-        FID(model=net, ref_stats_file=path, frames_per_video=2, device='cpu')
+    with pytest.raises(ValueError, match='num_frames'):
+        FID(model=net, ref_stats_file=path, num_frames=2, device='cpu')
     with pytest.raises(RuntimeError, match='at least 2 generated'):
         FID(model=net, device='cpu').evaluate_videos([GEN[0][:1]], ref_videos=[REF[0]])
     with pytest.raises(Exception, match='sha256'):

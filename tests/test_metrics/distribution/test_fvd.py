@@ -8,11 +8,16 @@ from dist_helpers import nondegenerate_, random_videos
 
 from aigve.metrics.distribution import FVD
 from aigve.metrics.distribution.functional import GaussianStats, frechet_distance
-from aigve.metrics.distribution.fvd import clip_indices
 from aigve.registry import METRICS
+from aigve.utils.frames import select_frames
 
 GEN = random_videos(6, frames=12, seed=1)
 REF = random_videos(6, frames=12, seed=2, offset=30)
+
+
+def to_np(videos: list[torch.Tensor]) -> np.ndarray:
+    """(T, C, H, W) tensors -> cd-fvd's (N, T, H, W, C) uint8 array."""
+    return torch.stack(videos).permute(0, 1, 3, 4, 2).numpy()
 
 
 def fvd(path: str, **kw) -> FVD:
@@ -113,11 +118,12 @@ def test_stats_file_round_trip_and_spec_mismatch(i3d_script_path: str, tmp_path)
         fvd(i3d_script_path, ref_stats_file=str(tmp_path / 'missing.pt'))
 
 
-def test_clip_indices() -> None:
-    assert clip_indices(20, 4, 1, 'uniform') == [2, 7, 12, 17]
-    assert clip_indices(20, 4, 3) == [0, 3, 6, 9]
-    assert clip_indices(3, 4, pad='loop') == [0, 1, 2, 0]
-    assert clip_indices(3, 4) is None
+def test_clip_frames() -> None:
+    """FVD's clip comes from the shared selector (its own ``clip_indices`` is gone)."""
+    assert select_frames(20, num_frames=4, strategy='uniform') == [2, 7, 12, 17]
+    assert select_frames(20, num_frames=4, strategy='first', stride=3) == [0, 3, 6, 9]
+    assert select_frames(3, num_frames=4, strategy='first', pad='loop') == [0, 1, 2, 0]
+    assert select_frames(3, num_frames=4, strategy='first') == [0, 1, 2]  # too short: FVD lists a failure
 
 
 # ------------------------------------------------------------------------------------- i3d_tats parity
@@ -148,7 +154,6 @@ def test_i3d_tats_parity_with_cdfvd(tats_ckpt: str) -> None:
     assert 0.1 < feats.std().item() < 1e3  # non-degenerate random I3D
     value = ours.evaluate_videos(gen, ref_videos=ref)['fvd']
     ev = cdfvd_fvd.cdfvd(model='i3d', ckpt_path=tats_ckpt, device='cpu')
-    to_np = lambda vs: torch.stack(vs).permute(0, 1, 3, 4, 2).numpy()
     ev.add_real_stats(to_np(ref))
     ev.add_fake_stats(to_np(gen))
     expected = float(ev.compute_fvd_from_stats())
@@ -184,7 +189,6 @@ def _videomae_parity(ckpt: str, frames: int, n: int = 3) -> tuple[float, float]:
     ours = FVD(backbone='videomae', model_path=ckpt, check_hash=False, num_frames=frames, device='cpu')
     value = ours.evaluate_videos(gen, ref_videos=ref)['fvd']
     ev = cdfvd_fvd.cdfvd(model='videomae', ckpt_path=ckpt, device='cpu')
-    to_np = lambda vs: torch.stack(vs).permute(0, 1, 3, 4, 2).numpy()
     ev.add_real_stats(to_np(ref))
     ev.add_fake_stats(to_np(gen))
     return value, float(ev.compute_fvd_from_stats())

@@ -171,7 +171,7 @@ def test_bad_arguments_and_inputs(tiny_clip_dir, metric):
         CLIPSim(model_path=str(tiny_clip_dir), num_frames=0, device='cpu')
     with pytest.raises(ValueError, match='`frame_batch_size` must be'):
         CLIPSim(model_path=str(tiny_clip_dir), frame_batch_size=0, device='cpu')
-    with pytest.raises(TypeError, match='uint8'):
+    with pytest.raises(ValueError, match='uint8'):
         metric.score(torch.rand(3, 3, 8, 8), 'a cat')
     with pytest.raises(ValueError, match=r'\(T, 3, H, W\)'):
         metric.score(torch.zeros(3, 8, 8, 3, dtype=torch.uint8), 'a cat')

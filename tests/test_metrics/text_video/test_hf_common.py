@@ -1,8 +1,6 @@
 """Shared helpers of the text-video metrics: v4/v5 outputs, batching, weights, offline and missing-extra errors."""
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 import torch
 from transformers.modeling_outputs import BaseModelOutputWithPooling
@@ -38,18 +36,16 @@ def test_select_frames():
     assert hf_common.select_frames(video, 5)[:, 0, 0, 0].tolist() == [1, 3, 5, 7, 9]
 
 
-def test_weights_digest_uses_blob_names_and_hashes_other_files(tmp_path):
-    plain = tmp_path / 'plain'
-    plain.mkdir()
-    (plain / 'model.safetensors').write_bytes(b'weights')
-    assert hf_common.weights_digest(str(plain)) == hashlib.sha256(b'weights').hexdigest()
-    snap = tmp_path / 'snap'
-    snap.mkdir()
-    blob = tmp_path / ('ab' * 32)
-    blob.write_bytes(b'other')
-    (snap / 'model.safetensors').symlink_to(blob)
-    assert hf_common.weights_digest(str(snap)) == 'ab' * 32  # the hub cache's blob name, not rehashed
-    assert hf_common.weights_digest(str(tmp_path)) is None
+def test_hf_model_is_recorded_through_resolve_weights(tiny_clip_dir):
+    from aigve.utils.hashing import file_sha256
+    from aigve.utils.weights import ResolvedWeights
+
+    m = CLIPSim(model_path=str(tiny_clip_dir), device='cpu')
+    [resolved] = m.weights
+    assert isinstance(resolved, ResolvedWeights)
+    assert (resolved.name, resolved.path, resolved.source) == (str(tiny_clip_dir), tiny_clip_dir, 'model_path')
+    assert resolved.sha256 == file_sha256(tiny_clip_dir / 'model.safetensors')
+    assert m.weights_used == {str(tiny_clip_dir): resolved.sha256}  # provenance keeps its shape
 
 
 def test_hub_id_offline_names_the_fix():

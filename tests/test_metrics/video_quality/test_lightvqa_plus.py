@@ -60,7 +60,7 @@ def _light_net() -> LightVQAPlusNet:
 def metric(tmp_path_factory) -> LightVQAPlus:
     clip_dir = build_tiny_clip(tmp_path_factory.mktemp('tiny_clip'), image_size=TILE)
     return LightVQAPlus(net=_light_net(), motion_extractor=TinyMotion(),
-                        exposure_prompts=build_clip_exposure_prompts(str(clip_dir)), pretrained=False, **SMALL)
+                        exposure_prompts=build_clip_exposure_prompts(str(clip_dir))[0], pretrained=False, **SMALL)
 
 
 def test_checkpoint_layout_loads_strict(tmp_path) -> None:

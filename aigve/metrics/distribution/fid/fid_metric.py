@@ -23,13 +23,13 @@ class FID(InceptionFrameMetric):
 
     Inputs:
         Generated videos ``data_batch['inputs']`` and reference videos ``data_samples[i]['ref_video']``,
-        each ``(T, 3, H, W)`` uint8 RGB; every frame (or ``frames_per_video`` uniformly sampled frames) is a
+        each ``(T, 3, H, W)`` uint8 RGB; every frame (or ``num_frames`` uniformly sampled frames) is a
         sample. The two sets need not be paired.
 
     Args:
         model_path: Inception checkpoint file or folder. Defaults to None (cache / download).
         model: Injected module (uint8 frames -> dict with ``'pool'``). Defaults to None.
-        frames_per_video: Frames per video; None = all. Defaults to None.
+        num_frames: Frames per video; None = all. Defaults to None.
         check_hash: Check the checkpoint's sha256 prefix. Defaults to True.
         ref_stats_file: Load reference statistics from this file. Defaults to None.
         save_ref_stats: Save reference statistics to this file. Defaults to None.
@@ -49,10 +49,10 @@ class FID(InceptionFrameMetric):
     feature_key = 'pool'
 
     def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
-                 frames_per_video: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
+                 num_frames: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
                  save_ref_stats: str | None = None, batch_size: int = 32, use_cache: bool = True, device: str = 'auto',
                  collect_device: str = 'cpu', prefix: str | None = None) -> None:
-        super().__init__(model_path=model_path, model=model, frames_per_video=frames_per_video,
+        super().__init__(model_path=model_path, model=model, num_frames=num_frames,
                          check_hash=check_hash, ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats,
                          batch_size=batch_size,
                          use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)

@@ -1,3 +1,3 @@
-from .fvd_metric import FVD, clip_indices
+from .fvd_metric import FVD
 
-__all__ = ['FVD', 'clip_indices']
+__all__ = ['FVD']

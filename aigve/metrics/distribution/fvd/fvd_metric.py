@@ -8,35 +8,14 @@ import torch
 from torch import nn
 
 from aigve.registry import METRICS
-from aigve.utils.frames import pad_indices, stride_indices, uniform_indices
+from aigve.utils.frames import check_video, select_frames
 
 from ..base import SetLevelMetric
 from ..functional import GaussianStats, frechet_distance_from_stats
 
 CLIP_CHOICES = ('first', 'uniform')
-
-
-def clip_indices(num_frames: int, length: int, stride: int = 1, clip: str = 'first',
-                 pad: str | None = None) -> list[int] | None:
-    """Frame indices of the clip FVD reads from a video of ``num_frames`` frames, or None if too short.
-
-    Every ``stride``-th frame is kept, then the ``'first'`` ``length`` of them or ``length`` spread
-    ``'uniform'``-ly (segment centres); a shorter video is padded (``'repeat_last'``/``'loop'``) or refused.
-
-    Examples:
-        >>> clip_indices(20, 4, stride=2)
-        [0, 2, 4, 6]
-        >>> clip_indices(3, 4) is None, clip_indices(3, 4, pad='repeat_last')
-        (True, [0, 1, 2, 2])
-    """
-    base = stride_indices(num_frames, stride)
-    if clip == 'first':
-        idx = base[:length]
-    else:
-        idx = [base[i] for i in uniform_indices(len(base), length)] if base else []
-    if len(idx) < length:
-        return pad_indices(idx, length, pad) if (pad and idx) else None
-    return idx
+#: FVD's backbone options and their defaults (only values set away from these are passed to the backbone)
+BACKBONE_DEFAULTS = dict(resolution=None, fused=True)
 
 
 @METRICS.register_module()
@@ -61,7 +40,9 @@ class FVD(SetLevelMetric):
         is listed in ``failures`` and not counted.
 
     Args:
-        backbone: ``'i3d'``, ``'i3d_tats'``, ``'videomae'`` or ``'r3d18'``. Defaults to ``'i3d'``.
+        backbone: Registry key of a :class:`~aigve.models.video_backbones.VideoBackbone` in ``MODELS``:
+            ``'i3d'``, ``'i3d_tats'``, ``'videomae'``, ``'r3d18'``, or one of your own (registered from the
+            config's ``custom_imports``). Defaults to ``'i3d'``.
         model_path: Checkpoint file or folder; None uses the aigve cache (downloads on first use when
             online). Defaults to None.
         model: Ready module (preprocessed clips -> features) instead of loading weights (tests,
@@ -74,6 +55,8 @@ class FVD(SetLevelMetric):
             uint8); None feeds frames as given (cd-fvd's in-memory ``compute_fvd`` path). Defaults to None.
         check_hash: Refuse a ``model_path`` whose sha256 differs from the manifest's. Defaults to True.
         fused: Run ``i3d_tats`` through the fused inference copy (same numbers, faster). Defaults to True.
+        ``resolution`` and ``fused`` reach the backbone only when set away from their defaults, and a
+        backbone that does not take one refuses it.
         ref_stats_file: Load the reference statistics from this file. Defaults to None.
         save_ref_stats: Save the reference statistics to this file. Defaults to None.
         batch_size: Clips per forward pass. Defaults to 8.
@@ -108,17 +91,23 @@ class FVD(SetLevelMetric):
             raise ValueError(f'`clip` must be one of {CLIP_CHOICES}, but got {clip!r}')
         if pad not in (None, 'repeat_last', 'loop'):
             raise ValueError(f"`pad` must be None, 'repeat_last' or 'loop', but got {pad!r}")
+        from aigve.models.video_backbones import get_video_backbone, registered_video_backbones
+
+        backbone_cls = get_video_backbone(backbone)
+        backbone_cls.check_num_frames(num_frames)
+        # only the options set away from their defaults reach the backbone, which refuses those it does not take
+        options = {k: v for k, v in dict(resolution=resolution, fused=fused).items() if v != BACKBONE_DEFAULTS[k]}
+        for key, value in options.items():
+            if key not in backbone_cls.options:
+                takers = [n for n, c in sorted(registered_video_backbones().items()) if key in c.options]
+                raise ValueError(f'`{key}` applies to the backbones {takers} only, but got {key}={value!r} with '
+                                 f'backbone={backbone!r}')
         super().__init__(ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats, batch_size=batch_size,
                          use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
-        from aigve.models.video_backbones import build_video_backbone
-        self.backbone = build_video_backbone(backbone, model_path=model_path, model=model, resolution=resolution,
-                                             check_hash=check_hash, fused=fused, device=self.device)
-        if backbone in ('i3d', 'i3d_tats') and num_frames < 9:
-            raise ValueError(f'`num_frames` must be at least 9 for the I3D backbones (their last pool spans 2 '
-                             f'time steps after 8x temporal downsampling), but got {num_frames}')
+        self.backbone, resolved = backbone_cls.build(model_path=model_path, model=model, check_hash=check_hash,
+                                                     device=self.device, **options)
+        self.record_weights(resolved)
         self.num_frames, self.stride, self.clip, self.pad = num_frames, stride, clip, pad
-        if self.backbone.weights_sha256:
-            self.weights_used[self.backbone.weights_name] = self.backbone.weights_sha256
         if ref_stats_file is not None:
             self._ref_state_from_file()  # fail early on a spec mismatch
 
@@ -129,15 +118,14 @@ class FVD(SetLevelMetric):
     def extract(self, videos: Sequence[torch.Tensor],
                 names: Sequence[str]) -> tuple[torch.Tensor | None, list[dict[str, str]]]:
         """One clip per usable video -> ``(n, dim)`` features; too-short videos become failures."""
-        from aigve.utils.lazy_video import LazyVideo, take_frames
+        from aigve.utils.lazy_video import take_frames
 
         clips, failures = [], []
         for video, name in zip(videos, names):
-            if not isinstance(video, (torch.Tensor, LazyVideo)) or video.dim() != 4 or video.shape[1] != 3:
-                shape = tuple(video.shape) if isinstance(video, torch.Tensor) else type(video).__name__
-                raise ValueError(f'FVD: videos must be (T, 3, H, W) uint8 tensors, but got {shape} for {name}')
-            idx = clip_indices(int(video.shape[0]), self.num_frames, self.stride, self.clip, self.pad)
-            if idx is None:
+            check_video(video, f'video {name}', min_frames=0)
+            idx = select_frames(int(video.shape[0]), num_frames=self.num_frames, strategy=self.clip,
+                                stride=self.stride, pad=self.pad)
+            if len(idx) < self.num_frames:
                 span = (self.num_frames - 1) * self.stride + 1
                 failures.append(dict(video=name, reason=f'fvd: {video.shape[0]} frames, but a clip of '
                                      f'{self.num_frames} frames at stride {self.stride} needs {span} (set pad='
@@ -164,10 +152,10 @@ class FVD(SetLevelMetric):
         bb = self.backbone
         self.protocol = dict(
             backbone=bb.name, family=bb.family, weights=bb.weights_name, weights_sha256=bb.weights_sha256,
-            input_resolution={'r3d18': 112}.get(bb.name, 224), cdfvd_resolution=bb.resolution,
+            input_resolution=bb.input_resolution, cdfvd_resolution=bb.resolution,
             num_frames=self.num_frames, stride=self.stride, clip=self.clip, pad=self.pad,
             feature_dim=generated.dim, n_reference=reference.count, n_generated=generated.count,
             covariance=f"{'N' if ddof == 0 else 'N-1'} (ddof={ddof})",
-            comparable='not comparable with I3D FVDs' if bb.name == 'r3d18' else bb.family,
-            preprocessing=bb.spec()['preprocessing'], ref_stats_file=self.ref_stats_file)
+            comparable=bb.comparable or bb.family, preprocessing=bb.describe_preprocessing(),
+            ref_stats_file=self.ref_stats_file)
         return dict(fvd=value)

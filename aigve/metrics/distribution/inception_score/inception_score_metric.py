@@ -25,12 +25,12 @@ class IS(InceptionFrameMetric):
     because the seeded shuffle and the splits need all of them.
 
     Inputs:
-        Generated videos ``(T, 3, H, W)`` uint8 RGB; every frame (or ``frames_per_video``) is a sample.
+        Generated videos ``(T, 3, H, W)`` uint8 RGB; every frame (or ``num_frames``) is a sample.
 
     Args:
         splits: Number of chunks. Defaults to 10.
         seed: Shuffle seed; 2020 is torch-fidelity's default. Defaults to 2020.
-        model_path, model, frames_per_video, check_hash, batch_size, device, collect_device: see
+        model_path, model, num_frames, check_hash, batch_size, device, collect_device: see
             :class:`~aigve.metrics.distribution.FID`.
         prefix: Defaults to ``'is'``.
 
@@ -46,13 +46,13 @@ class IS(InceptionFrameMetric):
     feature_key = 'logits_unbiased'
 
     def __init__(self, splits: int = 10, seed: int = 2020, model_path: str | None = None,
-                 model: torch.nn.Module | None = None, frames_per_video: int | None = None,
+                 model: torch.nn.Module | None = None, num_frames: int | None = None,
                  check_hash: bool = True, batch_size: int = 32,
                  use_cache: bool = True, device: str = 'auto', collect_device: str = 'cpu',
                  prefix: str | None = None) -> None:
         if not isinstance(splits, int) or isinstance(splits, bool) or splits < 1:
             raise ValueError(f'`splits` must be a positive int, but got {splits!r}')
-        super().__init__(model_path=model_path, model=model, frames_per_video=frames_per_video,
+        super().__init__(model_path=model_path, model=model, num_frames=num_frames,
                          check_hash=check_hash, batch_size=batch_size, use_cache=use_cache, device=device,
                          collect_device=collect_device, prefix=prefix)
         self.splits, self.seed = splits, seed

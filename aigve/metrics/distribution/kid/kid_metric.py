@@ -17,7 +17,7 @@ class KID(InceptionFrameMetric):
         \\mathrm{KID} = \\frac{1}{S}\\sum_{s}\\widehat{\\mathrm{MMD}}^2_u(X_s, Y_s),\\quad
         k(x, y) = (\\gamma\\,x^\\top y + c_0)^{d}
 
-    on the FID Inception's 2048-d pool features of every (or ``frames_per_video``) frame(s). Unbiased, so
+    on the FID Inception's 2048-d pool features of every (or ``num_frames``) frame(s). Unbiased, so
     slightly negative values are possible for close sets.
 
     Memory: the features of every frame are kept (float32, 8 KiB per frame; 100 k frames = 800 MB), because
@@ -33,7 +33,7 @@ class KID(InceptionFrameMetric):
         gamma: Kernel scale; None = 1/d. Defaults to None.
         coef0: Kernel offset. Defaults to 1.
         seed: Subset seed; 2020 is torch-fidelity's default. Defaults to 2020.
-        model_path, model, frames_per_video, check_hash, ref_stats_file, save_ref_stats, batch_size, device,
+        model_path, model, num_frames, check_hash, ref_stats_file, save_ref_stats, batch_size, device,
             collect_device: see :class:`~aigve.metrics.distribution.FID`.
         prefix: Defaults to ``'kid'``.
 
@@ -50,14 +50,14 @@ class KID(InceptionFrameMetric):
 
     def __init__(self, subsets: int = 100, subset_size: int = 1000, degree: int = 3, gamma: float | None = None,
                  coef0: float = 1.0, seed: int = 2020, model_path: str | None = None,
-                 model: torch.nn.Module | None = None, frames_per_video: int | None = None,
+                 model: torch.nn.Module | None = None, num_frames: int | None = None,
                  check_hash: bool = True, ref_stats_file: str | None = None, save_ref_stats: str | None = None,
                  batch_size: int = 32, use_cache: bool = True, device: str = 'auto', collect_device: str = 'cpu',
                  prefix: str | None = None) -> None:
         for arg, value, low in (('subsets', subsets, 1), ('subset_size', subset_size, 2)):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f'`{arg}` must be an int >= {low}, but got {value!r}')
-        super().__init__(model_path=model_path, model=model, frames_per_video=frames_per_video,
+        super().__init__(model_path=model_path, model=model, num_frames=num_frames,
                          check_hash=check_hash, ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats,
                          batch_size=batch_size,
                          use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)

@@ -33,17 +33,9 @@ class BLIPSim(HFTextVideoMetric):
 
     Per-video scores: ``blip_itc`` in [-1, 1] (headline) and ``blip_itm`` in [0, 1].
 
-    Args:
-        model_name_or_path: BLIP retrieval hub id, local directory, or a ready
-            ``BlipForImageTextRetrieval``. Defaults to ``'Salesforce/blip-itm-base-coco'``.
-        processor: Processor hub id/directory or a ready ``BlipProcessor``. Defaults to None (the model's).
-        model_path: Local directory replacing ``model_name_or_path``. Defaults to None.
-        revision: Hub revision. Defaults to None.
-        num_frames: Frames kept per video (uniform); None keeps all given. Defaults to None.
-        frame_batch_size: Frames per vision pass. Defaults to 32.
-        device: Defaults to ``'auto'``.
-        collect_device: Defaults to ``'cpu'``.
-        prefix: Defaults to ``'blip_sim'``.
+    The arguments are those of :class:`~aigve.metrics.text_video.hf_common.HFTextVideoMetric`;
+    ``model_name_or_path`` is a BLIP retrieval model (a ready ``BlipForImageTextRetrieval`` or where to load one)
+    and defaults to ``'Salesforce/blip-itm-base-coco'``, ``processor`` defaults to the model's ``BlipProcessor``.
 
     Examples:
         >>> metric = BLIPSim(model_path='/path/to/blip-itm-base-coco')  # doctest: +SKIP

@@ -28,17 +28,9 @@ class CLIPTemp(CLIPFeatureMetric):
 
     Per-video score: ``clip_temp`` in [-1, 1] (close to 1 for natural videos).
 
-    Args:
-        model_name_or_path: CLIP hub id, local directory, or a ready ``CLIPModel``. Defaults to
-            ``'openai/clip-vit-base-patch32'``.
-        processor: Processor hub id/directory or a ready ``CLIPProcessor``. Defaults to None (the model's).
-        model_path: Local directory replacing ``model_name_or_path``. Defaults to None.
-        revision: Hub revision. Defaults to None.
-        num_frames: Frames kept per video (uniform, at least 2); None keeps all given. Defaults to None.
-        frame_batch_size: Frames per image-encoder pass. Defaults to 32.
-        device: Defaults to ``'auto'``.
-        collect_device: Defaults to ``'cpu'``.
-        prefix: Defaults to ``'clip_temp'``.
+    The arguments are those of :class:`~aigve.metrics.text_video.hf_common.HFTextVideoMetric`;
+    ``model_name_or_path`` is a ``CLIPModel`` (or where to load one) and defaults to
+    ``'openai/clip-vit-base-patch32'``; ``num_frames``, when set, is at least 2.
 
     Examples:
         >>> metric = CLIPTemp(model_path='/path/to/clip-vit-base-patch32')  # doctest: +SKIP

@@ -29,18 +29,10 @@ class PickScore(CLIPFeatureMetric):
 
     Per-video score: ``pick_score``.
 
-    Args:
-        model_name_or_path: PickScore hub id, local directory, or a ready ``CLIPModel``. Defaults to
-            ``'yuvalkirstain/PickScore_v1'``.
-        processor: Processor hub id/directory or a ready ``CLIPProcessor``. Defaults to
-            ``'laion/CLIP-ViT-H-14-laion2B-s32B-b79K'`` (PickScore_v1 ships without one).
-        model_path: Local directory replacing ``model_name_or_path``. Defaults to None.
-        revision: Hub revision. Defaults to None.
-        num_frames: Frames kept per video (uniform); None keeps all given. Defaults to None.
-        frame_batch_size: Frames per image-encoder pass. Defaults to 32.
-        device: Defaults to ``'auto'``.
-        collect_device: Defaults to ``'cpu'``.
-        prefix: Defaults to ``'pick_score'``.
+    The arguments are those of :class:`~aigve.metrics.text_video.hf_common.HFTextVideoMetric`;
+    ``model_name_or_path`` is a PickScore ``CLIPModel`` (or where to load one) and defaults to
+    ``'yuvalkirstain/PickScore_v1'``, ``processor`` defaults to ``'laion/CLIP-ViT-H-14-laion2B-s32B-b79K'``
+    (PickScore_v1 ships without one).
 
     Examples:
         >>> metric = PickScore(model_path='/path/to/PickScore_v1',

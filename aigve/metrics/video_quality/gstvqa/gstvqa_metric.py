@@ -11,7 +11,6 @@ from aigve.metrics.video_quality._common import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     check_positive_int,
-    check_video,
     in_batches,
     load_quality_head,
     normalise,
@@ -20,10 +19,11 @@ from aigve.metrics.video_quality._common import (
 from aigve.metrics.video_quality.gstvqa.functional import (
     GSTVQA_CHECKPOINTS,
     GSTVQA_MAX_LEN,
-    GSTVQANet,
     gstvqa_score_from_features,
 )
+from aigve.metrics.video_quality.gstvqa.network import GSTVQANet
 from aigve.registry import METRICS
+from aigve.utils.frames import check_video
 
 __all__ = ['GSTVQA']
 
@@ -94,10 +94,12 @@ class GSTVQA(BaseVideoMetric):
 
         if feature_extractor is None:
             from aigve.models.vgg_features import VGG16MultiScale, load_vgg16_multiscale
-            feature_extractor = (load_vgg16_multiscale(vgg_model_path, self.weights_used)
-                                 if pretrained else VGG16MultiScale())
+            feature_extractor, resolved = (load_vgg16_multiscale(vgg_model_path) if pretrained
+                                           else (VGG16MultiScale(), None))
+            self.record_weights(resolved)
         if net is None:
-            net = load_quality_head(GSTVQANet(), weights_name, model_path, pretrained, self.weights_used, 'GSTVQA')
+            net, resolved = load_quality_head(GSTVQANet(), weights_name, model_path, pretrained, 'GSTVQA')
+            self.record_weights(resolved)
         self.feature_extractor = feature_extractor.to(self.device).eval().requires_grad_(False)
         self.net = net.to(self.device).eval().requires_grad_(False)
         self.protocol = dict(backbone='vgg16 relu1_2..relu5_3 mean+std (1472+1472)', train_set=train_set,

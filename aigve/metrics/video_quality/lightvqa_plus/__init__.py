@@ -1,6 +1,5 @@
 """Light-VQA+ (Zhou et al., 2024): exposure-aware video quality."""
 from .functional import (
-                         ClipExposurePrompts,
                          brightness_consistency,
                          hvs_pool,
                          key_frame_indices,
@@ -9,7 +8,7 @@ from .functional import (
                          tile_frames,
 )
 from .lightvqa_plus_metric import LightVQAPlus
-from .network import CrossAttention, CrossAttentionFusion, HVSWeighting, LightVQAPlusNet
+from .network import ClipExposurePrompts, CrossAttention, CrossAttentionFusion, HVSWeighting, LightVQAPlusNet
 
 __all__ = [
                          'ClipExposurePrompts',

@@ -28,7 +28,6 @@ import math
 from collections.abc import Sequence
 
 import torch
-from torch import nn
 
 __all__ = [
     'BC_DIM',
@@ -37,7 +36,6 @@ __all__ = [
     'MOTION_DIM',
     'NOISE_PROMPTS',
     'NUM_KEY_FRAMES',
-    'ClipExposurePrompts',
     'brightness_consistency',
     'clip_from',
     'hvs_pool',
@@ -58,41 +56,6 @@ EXPOSURE_PROMPTS = ('an underexposed photo', 'a slightly underexposed photo', 'a
 NOISE_PROMPTS = ('a photo with no noise', 'a photo with little noise', 'a photo with considerable noise',
                  'a photo with serious noise', 'a photo with extreme noise')
 _BC_STEPS = (1, 2, 4, 8)
-
-
-class ClipExposurePrompts(nn.Module):
-    """CLIP zero-shot probabilities (x10) of the noise and exposure prompts for image tiles.
-
-    Args:
-        clip_model: A ``transformers.CLIPModel`` (anything with ``get_image_features``,
-            ``get_text_features`` and ``logit_scale``).
-        noise_inputs: Tokenised noise prompts (``input_ids``, optional ``attention_mask``), 5 rows.
-        exposure_inputs: Tokenised exposure prompts, 5 rows.
-    """
-
-    def __init__(self, clip_model: nn.Module, noise_inputs: dict[str, torch.Tensor],
-                 exposure_inputs: dict[str, torch.Tensor]) -> None:
-        super().__init__()
-        self.clip_model = clip_model
-        with torch.no_grad():
-            self.register_buffer('noise_text', self._text(noise_inputs), persistent=False)
-            self.register_buffer('exposure_text', self._text(exposure_inputs), persistent=False)
-
-    @staticmethod
-    def _features(out: object) -> torch.Tensor:
-        emb = out if isinstance(out, torch.Tensor) else out.pooler_output  # transformers 5 returns an object
-        return emb / emb.norm(dim=-1, keepdim=True)
-
-    def _text(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self._features(self.clip_model.get_text_features(**inputs))
-
-    def forward(self, tiles: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(N, 3, s, s)`` CLIP-normalised tiles -> (noise, exposure) probabilities x10, each ``(N, 5)``."""
-        img = self._features(self.clip_model.get_image_features(pixel_values=tiles))
-        scale = self.clip_model.logit_scale.exp()
-        noise = (scale * img @ self.noise_text.t()).softmax(dim=-1) * 10
-        exposure = (scale * img @ self.exposure_text.t()).softmax(dim=-1) * 10
-        return noise, exposure
 
 
 def key_frame_indices(num_frames: int, n: int = NUM_KEY_FRAMES) -> list[int]:

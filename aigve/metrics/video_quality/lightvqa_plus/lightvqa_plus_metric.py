@@ -13,18 +13,16 @@ from aigve.metrics.video_quality._common import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     check_positive_int,
-    check_video,
     in_batches,
     load_quality_head,
     normalise,
     resize,
-    slowfast_clip_features,
 )
+from aigve.metrics.video_quality._motion import SlowFastMotion
 from aigve.metrics.video_quality.lightvqa_plus.functional import (
     EXPOSURE_PROMPTS,
     NOISE_PROMPTS,
     NUM_KEY_FRAMES,
-    ClipExposurePrompts,
     brightness_consistency,
     clip_from,
     hvs_pool,
@@ -32,34 +30,37 @@ from aigve.metrics.video_quality.lightvqa_plus.functional import (
     segment_means,
     tile_frames,
 )
-from aigve.metrics.video_quality.lightvqa_plus.network import LightVQAPlusNet
+from aigve.metrics.video_quality.lightvqa_plus.network import ClipExposurePrompts, LightVQAPlusNet
 from aigve.registry import METRICS
+from aigve.utils.frames import check_video
 from aigve.utils.lazy_video import LazyVideo, take_frames
+from aigve.utils.weights import ResolvedWeights, resolve_weights
 
 __all__ = ['LightVQAPlus', 'build_clip_exposure_prompts']
 
 _WEIGHTS = 'lightvqa-plus'
 
 
-def build_clip_exposure_prompts(clip_model: str = 'clip-vit-base-patch32') -> ClipExposurePrompts:
-    """CLIP ViT-B/32 (transformers) with the tokenised prompts; ``clip_model`` is a manifest name, hub id or
-    local folder resolved by :func:`aigve.utils.hf.resolve_hf_model`."""
+def build_clip_exposure_prompts(
+        clip_model: str = 'clip-vit-base-patch32') -> tuple[ClipExposurePrompts, ResolvedWeights]:
+    """CLIP ViT-B/32 (transformers) with the tokenised prompts, and the record of the CLIP weights.
+
+    ``clip_model`` is a manifest name, hub id or local folder, resolved by
+    :func:`aigve.utils.weights.resolve_weights`.
+    """
     from transformers import CLIPModel, CLIPTokenizer
 
-    from aigve.utils.hf import resolve_hf_model
-
-    path = resolve_hf_model(clip_model)
+    resolved = resolve_weights(clip_model)
+    path = str(resolved.path)
     tokenizer = CLIPTokenizer.from_pretrained(path)
     model = CLIPModel.from_pretrained(path).eval()
     noise = dict(tokenizer(list(NOISE_PROMPTS), padding=True, truncation=True, return_tensors='pt'))
     exposure = dict(tokenizer(list(EXPOSURE_PROMPTS), padding=True, truncation=True, return_tensors='pt'))
-    prompts = ClipExposurePrompts(model, noise, exposure)
-    prompts.source_path = path
-    return prompts
+    return ClipExposurePrompts(model, noise, exposure), resolved
 
 
 @METRICS.register_module()
-class LightVQAPlus(BaseVideoMetric):
+class LightVQAPlus(SlowFastMotion, BaseVideoMetric):
     """Light-VQA+ exposure-aware video quality (higher is better, in [0, 100]); architecture reconstructed.
 
     The authors' code was never published; this follows Light-VQA's released model and the Light-VQA+
@@ -124,27 +125,18 @@ class LightVQAPlus(BaseVideoMetric):
             raise ValueError(f'`frame_size` must be (3 * tile_size, 5 * tile_size) = {(3 * tile_size, 5 * tile_size)}'
                              f' (15 tiles), but got {tuple(frame_size)}')
         self.frame_size = (int(frame_size[0]), int(frame_size[1]))
-        self.motion_size = check_positive_int(motion_size, 'motion_size')
-        self.clip_len = check_positive_int(clip_len, 'clip_len')
-        if self.clip_len < 4:
-            raise ValueError(f'`clip_len` must be >= 4 (SlowFast samples every 4th frame), but got {clip_len}')
         self.frame_batch_size = check_positive_int(frame_batch_size, 'frame_batch_size')
-        self.clip_batch_size = check_positive_int(clip_batch_size, 'clip_batch_size')
 
-        if motion_extractor is None:
-            from aigve.models.slowfast import SlowFastR50, load_slowfast_r50
-            motion_extractor = load_slowfast_r50(slowfast_model_path, self.weights_used) if pretrained \
-                else SlowFastR50()
+        self.init_motion(motion_extractor, slowfast_model_path, pretrained, motion_size=motion_size,
+                         clip_len=clip_len, clip_batch_size=clip_batch_size)
         if exposure_prompts is None:
-            from aigve.utils.hf import hf_snapshot_commit
-
-            exposure_prompts = build_clip_exposure_prompts(clip_model)
-            self.weights_used[clip_model] = hf_snapshot_commit(exposure_prompts.source_path) or 'local folder'
+            exposure_prompts, resolved = build_clip_exposure_prompts(clip_model)
+            self.record_weights(resolved)
         if net is None:
-            net = load_quality_head(LightVQAPlusNet(**(net_cfg or {})), _WEIGHTS, model_path, pretrained,
-                                    self.weights_used, 'LightVQAPlus')
+            net, resolved = load_quality_head(LightVQAPlusNet(**(net_cfg or {})), _WEIGHTS, model_path, pretrained,
+                                              'LightVQAPlus')
+            self.record_weights(resolved)
         self.net = net.to(self.device).eval().requires_grad_(False)
-        self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
         self.exposure_prompts = exposure_prompts.to(self.device).eval().requires_grad_(False)
         self.protocol = dict(architecture='reconstructed (code unpublished)', key_frames=NUM_KEY_FRAMES,
                              fusion='two-way cross-attention over clips', pooling='HVS softmax clip weights',
@@ -167,9 +159,7 @@ class LightVQAPlus(BaseVideoMetric):
 
     def temporal_features(self, video: torch.Tensor | LazyVideo, keys: list[int]) -> torch.Tensor:
         """SlowFast features ``(8, 2304)`` of the clips starting at the key frames."""
-        clips = [clip_from(k, video.shape[0], self.clip_len) for k in keys]
-        return slowfast_clip_features(self.motion_extractor, video, clips, self.motion_size, self.clip_batch_size,
-                                      self.device)
+        return self.motion_features(video, [clip_from(k, video.shape[0], self.clip_len) for k in keys])
 
     def clip_quality(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-clip scores in [0, 100] and HVS logits, each ``(8,)``, of one uint8 video."""

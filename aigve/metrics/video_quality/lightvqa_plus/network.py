@@ -1,4 +1,5 @@
-"""Light-VQA+ network: Swin-S features, cross-attention fusion, per-clip regressor and HVS clip weighting.
+"""Light-VQA+ network: CLIP exposure/noise prompts, Swin-S features, cross-attention fusion, per-clip regressor
+and HVS clip weighting.
 
 The paper (arXiv 2405.03333) describes, in words, spatial information (semantic features from Swin +
 CLIP brightness/noise features) and temporal information (SlowFast motion + CLIP brightness consistency)
@@ -23,7 +24,42 @@ from aigve.metrics.video_quality.lightvqa_plus.functional import (
 )
 from aigve.models.swin import SWIN_SMALL, SwinBackbone
 
-__all__ = ['CrossAttention', 'CrossAttentionFusion', 'HVSWeighting', 'LightVQAPlusNet']
+__all__ = ['ClipExposurePrompts', 'CrossAttention', 'CrossAttentionFusion', 'HVSWeighting', 'LightVQAPlusNet']
+
+
+class ClipExposurePrompts(nn.Module):
+    """CLIP zero-shot probabilities (x10) of the noise and exposure prompts for image tiles.
+
+    Args:
+        clip_model: A ``transformers.CLIPModel`` (anything with ``get_image_features``,
+            ``get_text_features`` and ``logit_scale``).
+        noise_inputs: Tokenised noise prompts (``input_ids``, optional ``attention_mask``), 5 rows.
+        exposure_inputs: Tokenised exposure prompts, 5 rows.
+    """
+
+    def __init__(self, clip_model: nn.Module, noise_inputs: dict[str, torch.Tensor],
+                 exposure_inputs: dict[str, torch.Tensor]) -> None:
+        super().__init__()
+        self.clip_model = clip_model
+        with torch.no_grad():
+            self.register_buffer('noise_text', self._text(noise_inputs), persistent=False)
+            self.register_buffer('exposure_text', self._text(exposure_inputs), persistent=False)
+
+    @staticmethod
+    def _features(out: object) -> torch.Tensor:
+        emb = out if isinstance(out, torch.Tensor) else out.pooler_output  # transformers 5 returns an object
+        return emb / emb.norm(dim=-1, keepdim=True)
+
+    def _text(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self._features(self.clip_model.get_text_features(**inputs))
+
+    def forward(self, tiles: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(N, 3, s, s)`` CLIP-normalised tiles -> (noise, exposure) probabilities x10, each ``(N, 5)``."""
+        img = self._features(self.clip_model.get_image_features(pixel_values=tiles))
+        scale = self.clip_model.logit_scale.exp()
+        noise = (scale * img @ self.noise_text.t()).softmax(dim=-1) * 10
+        exposure = (scale * img @ self.exposure_text.t()).softmax(dim=-1) * 10
+        return noise, exposure
 
 
 class CrossAttention(nn.Module):

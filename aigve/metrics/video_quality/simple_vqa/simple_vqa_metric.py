@@ -14,16 +14,17 @@ from aigve.metrics.video_quality._common import (
     IMAGENET_STD,
     center_crop,
     check_positive_int,
-    check_video,
     in_batches,
     load_quality_head,
     normalise,
     resize,
     short_side_size,
-    slowfast_clip_features,
 )
-from aigve.metrics.video_quality.simple_vqa.functional import SimpleVQANet, key_frame_indices, motion_clip_indices
+from aigve.metrics.video_quality._motion import SlowFastMotion
+from aigve.metrics.video_quality.simple_vqa.functional import key_frame_indices, motion_clip_indices
+from aigve.metrics.video_quality.simple_vqa.network import SimpleVQANet
 from aigve.registry import METRICS
+from aigve.utils.frames import check_video
 from aigve.utils.lazy_video import LazyVideo, take_frames
 
 __all__ = ['SimpleVQA']
@@ -32,7 +33,7 @@ _WEIGHTS = 'simplevqa-lsvq'
 
 
 @METRICS.register_module()
-class SimpleVQA(BaseVideoMetric):
+class SimpleVQA(SlowFastMotion, BaseVideoMetric):
     """SimpleVQA no-reference video quality, LSVQ-trained (higher is better, about the LSVQ MOS scale 0-100).
 
     Inputs:
@@ -93,22 +94,15 @@ class SimpleVQA(BaseVideoMetric):
         self.crop_size = check_positive_int(crop_size, 'crop_size')
         if self.crop_size > self.resize_short:
             raise ValueError(f'`crop_size` must be <= `resize_short`, but got {crop_size} > {resize_short}')
-        self.motion_size = check_positive_int(motion_size, 'motion_size')
-        self.clip_len = check_positive_int(clip_len, 'clip_len')
-        if self.clip_len < 4:
-            raise ValueError(f'`clip_len` must be >= 4 (SlowFast samples every 4th frame), but got {clip_len}')
         self.frame_batch_size = check_positive_int(frame_batch_size, 'frame_batch_size')
-        self.clip_batch_size = check_positive_int(clip_batch_size, 'clip_batch_size')
         self._warned_fps = False
 
-        if motion_extractor is None:
-            from aigve.models.slowfast import SlowFastR50, load_slowfast_r50
-            motion_extractor = load_slowfast_r50(slowfast_model_path, self.weights_used) if pretrained \
-                else SlowFastR50()
+        self.init_motion(motion_extractor, slowfast_model_path, pretrained, motion_size=motion_size,
+                         clip_len=clip_len, clip_batch_size=clip_batch_size)
         if net is None:
-            net = load_quality_head(SimpleVQANet(), _WEIGHTS, model_path, pretrained, self.weights_used, 'SimpleVQA')
+            net, resolved = load_quality_head(SimpleVQANet(), _WEIGHTS, model_path, pretrained, 'SimpleVQA')
+            self.record_weights(resolved)
         self.net = net.to(self.device).eval().requires_grad_(False)
-        self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
         self.protocol = dict(train_set='LSVQ', key_frames='1 per second (fps rounded)', min_seconds=self.min_seconds,
                              spatial=f'resize {self.resize_short} + crop {self.crop_size}, imagenet norm',
                              motion=f'{self.clip_len}-frame clip per second at {self.motion_size}x{self.motion_size}',
@@ -131,11 +125,6 @@ class SimpleVQA(BaseVideoMetric):
         frames = normalise(frames.to(self.device), IMAGENET_MEAN, IMAGENET_STD)
         frames = resize(frames, short_side_size(frames.shape[-2], frames.shape[-1], self.resize_short))
         return center_crop(frames, self.crop_size)
-
-    def motion_features(self, video: torch.Tensor | LazyVideo, clips: list[list[int]]) -> torch.Tensor:
-        """SlowFast features ``(S, 2304)`` of the clips (frame indices per second) of ``video``."""
-        return slowfast_clip_features(self.motion_extractor, video, clips, self.motion_size, self.clip_batch_size,
-                                      self.device)
 
     def score_video(self, video: torch.Tensor | LazyVideo, fps: int) -> float:
         """Mean per-second quality of one video at ``fps``.

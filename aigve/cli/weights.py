@@ -1,17 +1,28 @@
 """``aigve weights list | download NAME... | download --all | verify [NAME...]``.
 
-``aigve/cli.py`` wires this in with :func:`add_weights_parser` and :func:`run_weights_command`;
+``aigve/cli/__init__.py`` wires this in with :func:`add_weights_parser` and :func:`run_weights_command`;
 ``scripts/download_weights.py`` calls :func:`download_main`. Output goes to stdout, problems to stderr.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from aigve.utils import hf
-from aigve.utils.weights import (WEIGHTS, WeightsHashError, WeightsNotFoundError, WeightSpec, aigve_home,
-                                 checkpoint_path, download_weights, get_weight_spec, is_offline, verify_weights)
+from aigve.utils.manifest import WEIGHTS, WeightSpec, get_weight_spec
+from aigve.utils.paths import aigve_home, is_offline
+from aigve.utils.weights import (
+    WeightsHashError,
+    WeightsNotFoundError,
+    checkpoint_path,
+    download_weights,
+    resolve_weights,
+    verify_weights,
+)
 
 __all__ = ['add_weights_parser', 'run_weights_command', 'download_main', 'build_download_parser']
 
@@ -29,7 +40,9 @@ def add_weights_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
                                    description=f'Checkpoints are cached under AIGVE_HOME (now {aigve_home()}).')
     sub = parser.add_subparsers(dest='weights_command', metavar='{list,download,verify}')
     sub.required = True
-    sub.add_parser('list', help='table of every checkpoint and whether it is cached')
+    listing = sub.add_parser('list', help='table of every checkpoint and whether it is cached')
+    listing.add_argument('--json', action='store_true',
+                         help='print the manifest entries (and whether each is cached) as JSON instead')
     _add_download_args(sub.add_parser('download', help='fetch checkpoints into the cache'))
     verify = sub.add_parser('verify', help='re-hash cached checkpoints (exit 1 on a mismatch)')
     verify.add_argument('names', nargs='*', metavar='NAME', help='checkpoints to check (default: all)')
@@ -58,12 +71,24 @@ def _row(spec: WeightSpec) -> list[str]:
 
 
 def _print_table(rows: list[list[str]], out: TextIO) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        out.write('  '.join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + '\n')
+    """Write ``rows`` (the first one holds the headers) as a table."""
+    from aigve.core.console import format_table
+
+    out.write(format_table(rows[1:], rows[0]) + '\n')
 
 
-def _cmd_list(out: TextIO) -> int:
+def _entry(spec: WeightSpec) -> dict:
+    """One manifest entry for ``aigve weights list --json``: the spec's fields, whether and where it is cached."""
+    if spec.is_hf_model:
+        return dict(dataclasses.asdict(spec), cached=hf.hf_is_cached(spec.name), path=None)
+    path = checkpoint_path(spec)
+    return dict(dataclasses.asdict(spec), cached=path.is_file(), path=str(path))
+
+
+def _cmd_list(out: TextIO, as_json: bool = False) -> int:
+    if as_json:
+        out.write(json.dumps([_entry(spec) for spec in WEIGHTS.values()], indent=2) + '\n')
+        return 0
     rows = [['NAME', 'METRIC', 'FILE', 'SIZE', 'LICENSE', 'CACHED']]
     rows += [_row(spec) for spec in WEIGHTS.values()]
     _print_table(rows, out)
@@ -97,7 +122,7 @@ def _cmd_download(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 if is_offline():
                     raise WeightsNotFoundError(f'{name}: cannot download {spec.hf_repo} because offline mode is '
                                                'on; unset AIGVE_OFFLINE and HF_HUB_OFFLINE')
-                out.write(f'{name}: {hf.resolve_hf_model(name)}\n')
+                out.write(f'{name}: {resolve_weights(name).path}\n')
                 continue
             res = download_weights(name, force=args.force, timeout=args.timeout)
             note = 'already cached' if res.source == 'cache' else 'downloaded'
@@ -142,7 +167,7 @@ def run_weights_command(args: argparse.Namespace, out: TextIO | None = None, err
     err = err or sys.stderr
     command = getattr(args, 'weights_command', None)
     if command == 'list':
-        return _cmd_list(out)
+        return _cmd_list(out, as_json=getattr(args, 'json', False))
     if command == 'download':
         return _cmd_download(args, out, err)
     if command == 'verify':

@@ -1,0 +1,56 @@
+"""The SlowFast-R50 motion branch shared by SimpleVQA and Light-VQA+: its arguments, its model, its clip features."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from aigve.metrics.video_quality._common import check_positive_int, slowfast_clip_features
+from aigve.utils.lazy_video import LazyVideo
+
+__all__ = ['SlowFastMotion']
+
+
+class SlowFastMotion:
+    """Mixin of a :class:`~aigve.core.base_metric.BaseVideoMetric` with a SlowFast-R50 motion branch.
+
+    ``__init__`` calls :meth:`init_motion` after ``super().__init__``; :meth:`motion_features` then gives the
+    SlowFast features of clips given as frame indices. The metric documents the arguments it forwards
+    (``motion_extractor``, ``slowfast_model_path``, ``motion_size``, ``clip_len``, ``clip_batch_size``).
+    """
+
+    motion_extractor: nn.Module
+    motion_size: int
+    clip_len: int
+    clip_batch_size: int
+
+    def init_motion(self, motion_extractor: nn.Module | None, slowfast_model_path: str | None, pretrained: bool, *,
+                    motion_size: int, clip_len: int, clip_batch_size: int) -> None:
+        """Check the motion arguments and build (or take) the extractor, recording its weights.
+
+        Args:
+            motion_extractor: A ready module with ``forward_features([slow, fast]) -> (N, 2304)``, or None to
+                build :class:`~aigve.models.slowfast.SlowFastR50`.
+            slowfast_model_path: ``SLOWFAST_8x8_R50.pyth`` (or a folder) when the extractor is built.
+            pretrained: Load the Kinetics-400 checkpoint; ``False`` gives random weights (tests only).
+            motion_size: Side of the square frames the extractor sees.
+            clip_len: Frames per clip, at least 4 (the slow pathway takes every 4th frame).
+            clip_batch_size: Clips per extractor forward.
+        """
+        self.motion_size = check_positive_int(motion_size, 'motion_size')
+        self.clip_len = check_positive_int(clip_len, 'clip_len')
+        if self.clip_len < 4:
+            raise ValueError(f'`clip_len` must be >= 4 (SlowFast samples every 4th frame), but got {clip_len}')
+        self.clip_batch_size = check_positive_int(clip_batch_size, 'clip_batch_size')
+        if motion_extractor is None:
+            from aigve.models.slowfast import SlowFastR50, load_slowfast_r50
+            motion_extractor, resolved = load_slowfast_r50(slowfast_model_path) if pretrained \
+                else (SlowFastR50(), None)
+            self.record_weights(resolved)
+        self.motion_extractor = motion_extractor.to(self.device).eval().requires_grad_(False)
+
+    def motion_features(self, video: torch.Tensor | LazyVideo, clips: Sequence[Sequence[int]]) -> torch.Tensor:
+        """SlowFast features ``(len(clips), 2304)`` of the clips (frame indices) of ``video``."""
+        return slowfast_clip_features(self.motion_extractor, video, clips, self.motion_size, self.clip_batch_size,
+                                      self.device)
