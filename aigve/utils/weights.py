@@ -232,29 +232,6 @@ def _download_into_cache(spec: WeightSpec, dest: Path, *, timeout: float, progre
     return sha256
 
 
-def _download_into_cache(spec: WeightSpec, dest: Path, *, timeout: float, progress: bool) -> str:
-    url = spec.download_url
-    if url is None:
-        raise ValueError(f'{spec.name}: the manifest has no download address')
-
-    def check(sha256: str, size: int) -> None:
-        if spec.size is not None and size != spec.size:
-            raise WeightsHashError(f'{spec.name}: the download from {url} is refused: {size} bytes, but the '
-                                   f'manifest expects {spec.size}. Nothing was written to {dest}.')
-        problem = _hash_problem(spec, sha256)
-        if problem:
-            raise WeightsHashError(f'{spec.name}: the download from {url} is refused: {problem}. Nothing was '
-                                   f'written to {dest}. The server may serve another file now; report it.')
-
-    side = sidecar_path(dest)
-    if side.exists():
-        side.unlink()
-    sha256 = download_file(url, dest, check=check, timeout=timeout, progress=progress, desc=spec.name)
-    _write_json_quietly(side, {'sha256': sha256, 'origin': 'download', 'name': spec.name, 'url': url,
-                               **_stat_key(dest)})
-    return sha256
-
-
 def _log_loaded(name: str, path: Path | str) -> None:
     print_log(f'{name}: loaded weights from {path}', logger='current', level=logging.INFO)
 

@@ -11,8 +11,8 @@ import sys
 import urllib.request
 
 import pytest
+from helpers.metrics import RecorderMetric
 
-from aigve.core.base_metric import BaseVideoMetric
 from aigve.utils import hf
 from aigve.utils import weights as W
 from aigve.utils.weights import ResolvedWeights, WeightsNotFoundError, resolve_weights
@@ -54,16 +54,6 @@ def _fake_snapshot(home, repo_id: str, ref: str = 'main'):
     (root / 'refs').mkdir()
     (root / 'refs' / ref).write_text(COMMIT)
     return snap
-
-
-class _Recorder(BaseVideoMetric):
-    default_prefix = 'recorder'
-
-    def process(self, data_batch, data_samples):
-        pass
-
-    def compute_metrics(self, results):
-        return {}
 
 
 def test_local_folder_resolves_to_a_record(home, tmp_path, no_network):
@@ -152,7 +142,7 @@ def test_folder_and_single_file_give_the_same_record(home, tmp_path, no_network,
     single, model = resolve_weights('tiny', tmp_path / 'tiny.pt'), resolve_weights(str(folder))
     assert type(single) is type(model) is ResolvedWeights
     assert (single.sha256, model.sha256) == (hashlib.sha256(b'file').hexdigest(), hashlib.sha256(b'folder').hexdigest())
-    metric = _Recorder(device='cpu')
+    metric = RecorderMetric(device='cpu')
     metric.record_weights(single)
     metric.record_weights(model)
     metric.record_weights(None)  # an injected module: nothing recorded

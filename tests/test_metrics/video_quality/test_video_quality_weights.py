@@ -5,11 +5,11 @@ import dataclasses
 
 import pytest
 import torch
+from helpers.metrics import RecorderMetric
 from mmengine.config import Config
 from torch import nn
 from vq_helpers import TinyMultiScale
 
-from aigve.core.base_metric import BaseVideoMetric
 from aigve.metrics.video_quality import GSTVQA
 from aigve.metrics.video_quality._common import load_quality_head
 from aigve.metrics.video_quality.gstvqa import GSTVQANet
@@ -44,16 +44,6 @@ def test_model_path_loads_strict_and_records_sha256(tmp_path, gstvqa_spec) -> No
     assert torch.equal(metric.net.q_reg2.weight, torch.load(path)['q_reg2.weight'])
 
 
-class _Recorder(BaseVideoMetric):
-    default_prefix = 'recorder'
-
-    def process(self, data_batch, data_samples):
-        pass
-
-    def compute_metrics(self, results):
-        return {}
-
-
 def test_loaders_return_a_record_that_the_metric_records(tmp_path, monkeypatch, gstvqa_spec) -> None:
     from aigve.models.slowfast import SlowFastR50, load_slowfast_r50
     from aigve.models.vgg_features import VGG16MultiScale, load_vgg16_multiscale
@@ -63,7 +53,7 @@ def test_loaders_return_a_record_that_the_metric_records(tmp_path, monkeypatch, 
     torch.save({'model_state': SlowFastR50().state_dict()}, tmp_path / WEIGHTS['slowfast-r50-k400'].filename)
     torch.save(VGG16MultiScale().state_dict(), tmp_path / WEIGHTS['vgg16-imagenet'].filename)
     torch.save(GSTVQANet().state_dict(), tmp_path / gstvqa_spec.filename)
-    metric = _Recorder(device='cpu')
+    metric = RecorderMetric(device='cpu')
     loaded = [load_slowfast_r50(str(tmp_path)), load_vgg16_multiscale(str(tmp_path)),
               load_quality_head(GSTVQANet(), 'gstvqa-konvid', str(tmp_path), True, 'GSTVQA')]
     for module, resolved in loaded:
