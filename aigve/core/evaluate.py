@@ -31,6 +31,9 @@ __all__ = ['DATASET_SHORTCUTS', 'METRIC_SHORTCUTS', 'UnreadConfigKeyWarning', 'c
 DATASET_SHORTCUTS = ('data_root', 'ann_file')
 #: short ``--cfg-options`` keys applied to every ``val_evaluator`` entry whose metric takes that argument
 METRIC_SHORTCUTS = ('model_path',)
+#: the key of a written run config naming its JSON data file (merged by :func:`load_config`, never templated)
+RUN_DATA_KEY = 'aigve_data_file'
+RUN_DATA_SUFFIX = '.data.json'
 #: top-level keys that aigve itself reads (besides those of MMEngine's Runner and the shortcuts)
 AIGVE_KEYS = frozenset({'custom_imports', 'default_scope', 'launcher', 'work_dir', 'model_wrapper_cfg'})
 #: the keys of ``Runner.from_cfg`` in the MMEngine release aigve was written against; the installed
@@ -76,6 +79,7 @@ def load_config(config: str | os.PathLike, cfg_options: dict | None = None, work
     if not osp.isfile(config):
         raise FileNotFoundError(f'config not found: {config}; configs live in configs/, e.g. configs/fvd.py')
     cfg = Config.fromfile(config)
+    _merge_run_data(cfg, config)
     options = dict(cfg_options or {})
     for key in DATASET_SHORTCUTS:
         if key in options:
@@ -103,6 +107,46 @@ def load_config(config: str | os.PathLike, cfg_options: dict | None = None, work
         warnings.warn(f'config key `{key}` ({where}) is read by no component and has no effect{hint}',
                       UnreadConfigKeyWarning, stacklevel=2)
     return cfg
+
+
+def _merge_run_data(cfg: Any, config: str) -> None:
+    """Merge the JSON data file a written run config names (``aigve_data_file``), as plain data.
+
+    The values of a service job or a pairing run live in that file (see :mod:`aigve.tools.run_config`),
+    which MMEngine's loader never reads, so none of its strings is templated (``{{$VAR}}``,
+    ``{{ fileDirname }}``...). A string holding ``{{`` or ``}}`` is refused all the same.
+
+    Raises:
+        ValueError: If the name is not a plain ``*.data.json`` file name, or the file is not clean JSON data.
+    """
+    import json
+
+    name = cfg.pop(RUN_DATA_KEY, None)
+    if name is None:
+        return
+    if not isinstance(name, str) or not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', name) \
+            or not name.endswith(RUN_DATA_SUFFIX):
+        raise ValueError(f'`{RUN_DATA_KEY}` must be a file name ending in {RUN_DATA_SUFFIX} beside the config, '
+                         f'but got {name!r}')
+    path = osp.join(osp.dirname(osp.abspath(config)), name)
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ValueError(f'the run data {path} of {config} could not be read: {e}') from e
+    if not isinstance(data, dict):
+        raise ValueError(f'the run data {path} must be a JSON object, but got {type(data).__name__}')
+
+    def check(value: Any, where: str) -> None:
+        if isinstance(value, str) and ('{{' in value or '}}' in value):
+            raise ValueError(f'`{where}` in {path} must not contain "{{{{" or "}}}}", but got a string with one')
+        for k, v in (value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list)
+                     else ()):
+            check(k, f'{where} key')
+            check(v, f'{where}.{k}')
+
+    check(data, 'run data')
+    cfg.merge_from_dict(data)
 
 
 def evaluate_config(config: Any, *, cfg_options: dict | None = None, work_dir: str | None = None,

@@ -45,6 +45,20 @@ class AnnotationError(ValueError):
     """The annotation file does not follow the expected format."""
 
 
+def not_utf8_text(exc: UnicodeDecodeError) -> str:
+    """Say where a file stops being UTF-8 text, without the codec's wording.
+
+    Examples:
+        >>> try:
+        ...     b'{"a": \\x91b\\x92}'.decode('utf-8')
+        ... except UnicodeDecodeError as e:
+        ...     not_utf8_text(e)
+        'not UTF-8 text (byte 0x91 at offset 6): a binary file, or text in another encoding'
+    """
+    return (f'not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): a binary file, '
+            f'or text in another encoding')
+
+
 @DATASETS.register_module()
 class BaseVideoDataset(BaseDataset):
     """Videos (and optional reference videos and prompts) listed in an annotation JSON.
@@ -79,10 +93,14 @@ class BaseVideoDataset(BaseDataset):
                 f'annotation file not found: {self.ann_file}; set `ann_file`/`data_root` in your config or '
                 f'--cfg-options data_root=...')
         try:
-            with open(self.ann_file, encoding='utf-8') as f:
-                ann = json.load(f)
+            with open(self.ann_file, 'rb') as f:
+                ann = json.loads(f.read().decode('utf-8'))
+        except UnicodeDecodeError as e:
+            raise AnnotationError(
+                f'{self.ann_file}: not a JSON annotation: {not_utf8_text(e)}; pass the annotation JSON file '
+                f'(saved as UTF-8) as `ann_file`') from e
         except json.JSONDecodeError as e:
-            raise AnnotationError(f'{self.ann_file}: not valid JSON ({e})') from e
+            raise AnnotationError(f'{self.ann_file}: not a JSON annotation: not valid JSON ({e})') from e
         if not isinstance(ann, dict) or not isinstance(ann.get('data_list'), list):
             raise AnnotationError(
                 f"{self.ann_file}: expected a JSON object with a 'data_list' list (and optional 'metainfo')")

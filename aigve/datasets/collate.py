@@ -1,7 +1,7 @@
 """Collate a list of samples into lists (videos differ in length and size, so nothing is stacked)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from aigve.registry import FUNCTIONS
 

@@ -185,14 +185,15 @@ def add_compat_routes(api: APIRouter, svc: Callable[[], Any], settings: ServiceS
                          max_len: int | None = Form(None), max_seconds: float | None = Form(None, gt=0),
                          fps: float | None = Form(None), pad: bool = Form(False), use_cpu: bool = Form(False),
                          use_cdfvd: bool = Form(False), metric_options: str = Form(''),
-                         wait: bool = Form(True)) -> dict:
+                         extra_args: list[str] | None = Form(None), wait: bool = Form(True)) -> dict:
         t0 = time.monotonic()
         service = svc()
         cards = await service.probe.cards()
         fields = dict(generated_suffixes=generated_suffixes.split(','), stage_dataset=stage_dataset or None, link=link,
                       metrics=metrics or None, categories=categories if not metrics else None, max_len=max_len,
                       max_seconds=max_seconds, fps=fps, pad=pad, use_cpu=use_cpu, use_cdfvd=use_cdfvd,
-                      metric_options=dict_field(metric_options, 'metric_options'))
+                      metric_options=dict_field(metric_options, 'metric_options'),
+                      extra_args=['<given>'] if extra_args is not None else [])  # refused, whatever its value
         notes = legacy_notes(fields)
         if not compute:
             notes.append('compute=false: the videos are still evaluated, as the job is what stores them')

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from aigve.service.security import RequestRefused, resolve_inside_roots
 from aigve.service.settings import ServiceSettings
@@ -26,7 +27,7 @@ from aigve.tools.pairing import (
     select_entries,
     write_annotation,
 )
-from aigve.tools.run_config import metric_entry, write_run_config
+from aigve.tools.run_config import check_literal, metric_entry, write_run_config
 
 MAX_ANNOTATION_BYTES = 64 * 1024 * 1024
 ANNOTATION_NAME = 'annotation.json'
@@ -141,10 +142,14 @@ def read_annotation(path: Path, where: str) -> dict:
     refuse_unless(path.is_file(), 404, f'`{where}` not found: {path}')
     refuse_unless(path.stat().st_size <= MAX_ANNOTATION_BYTES, 413, f'`{where}` is larger than 64 MB')
     try:
-        with open(path, encoding='utf-8') as f:
-            ann = json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise RequestRefused(422, f'`{where}` is not valid JSON: {e}') from e
+        with open(path, 'rb') as f:
+            ann = json.loads(f.read().decode('utf-8'))
+    except UnicodeDecodeError as e:
+        raise RequestRefused(422, f'`{where}` {path.name!r} is not a JSON annotation: not UTF-8 text (byte '
+                                  f'0x{e.object[e.start]:02x} at offset {e.start}): a binary file, or text in '
+                                  f'another encoding') from e
+    except json.JSONDecodeError as e:
+        raise RequestRefused(422, f'`{where}` {path.name!r} is not a JSON annotation: not valid JSON ({e})') from e
     refuse_unless(isinstance(ann, dict) and isinstance(ann.get('data_list'), list) and bool(ann['data_list']), 422,
                   f"`{where}` must be a JSON object with a non-empty 'data_list' list")
     return ann
@@ -211,6 +216,10 @@ class JobFactory:
     def _create(self, job_id: str, job_dir: Path, kind: str, data_root: Path, ann: dict, metrics: list[dict],
                 needs_ref: bool, opts: JobOptions, request: dict) -> dict:
         entries = ann['data_list']
+        try:  # prompts, file names and every annotation field: JSON data without placeholders (never templated)
+            check_literal(ann, 'annotation')
+        except (TypeError, ValueError) as e:
+            raise RequestRefused(422, str(e)) from e
         ann_path = write_annotation(job_dir / INPUTS_DIR / ANNOTATION_NAME, ann)
         has_ref = any(isinstance(e, dict) and e.get('video_path_gt') for e in entries)
         try:
@@ -218,7 +227,9 @@ class JobFactory:
                 job_dir / INPUTS_DIR / CONFIG_NAME, data_root=str(data_root), ann_file=str(ann_path), metrics=metrics,
                 config=opts.config, with_reference=needs_ref and has_ref, max_seconds=opts.max_seconds,
                 num_frames=opts.num_frames, strategy=opts.frame_strategy, num_workers=self.settings.job_num_workers,
-                progress_interval=self.settings.progress_interval, configs_dir=self.settings.configs_dir)
+                progress_interval=self.settings.progress_interval, configs_dir=self.settings.configs_dir,
+                allowed_roots=[str(job_dir.resolve())] if kind == 'upload' else
+                [str(r) for r in self.settings.resolved_roots])
         except FileNotFoundError as e:
             raise RequestRefused(422, str(e)) from e
         except (TypeError, ValueError) as e:

@@ -32,17 +32,35 @@ class BodyLimitMiddleware:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await _send_json(send, 413, dict(detail=too_large(int(length), self.limit)))
             return
-        seen = 0
+        state = dict(seen=0, over=False, started=False)
 
         async def counted() -> dict:
-            nonlocal seen
             message = await receive()
-            seen += len(message.get('body', b''))
-            if seen > self.limit:
-                raise RequestRefused(413, too_large(seen, self.limit))
+            if message.get('type') == 'http.request':
+                state['seen'] += len(message.get('body', b''))
+                if state['seen'] > self.limit:
+                    state['over'] = True
+                    raise RequestRefused(413, too_large(state['seen'], self.limit))
             return message
 
-        await self.app(scope, counted, send)
+        async def guarded_send(message: dict) -> None:
+            # a body cut off while the form is parsed surfaces as a 400 parse error; answer 413 instead
+            if state['over']:
+                if message.get('type') == 'http.response.start' and not state['started']:
+                    state['started'] = True
+                    await _send_json(send, 413, dict(detail=too_large(state['seen'], self.limit)))
+                return
+            if message.get('type') == 'http.response.start':
+                state['started'] = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded_send)
+        except Exception:
+            if not state['over'] or state['started']:
+                raise
+            state['started'] = True
+            await _send_json(send, 413, dict(detail=too_large(state['seen'], self.limit)))
 
 
 def too_large(size: int, limit: int) -> str:

@@ -96,11 +96,19 @@ def check_video_name(name: str) -> None:
 def check_video_file(path: str | os.PathLike, shown_name: str) -> dict:
     """Decode the first and last frame of ``path``; refuse (415) a file that is not a readable video.
 
+    A still image (PNG, JPEG, WebP, ...) is refused whatever its extension, from its first bytes.
+
     Returns:
         dict: ``num_frames``, ``fps``, ``height``, ``width``.
     """
-    from aigve.utils.video_io import VideoReadError, open_video
+    from aigve.utils.video_io import VideoReadError, image_format, open_video
 
+    try:
+        still = image_format(path)
+    except OSError:
+        still = None  # open_video below reports the unreadable file
+    if still:
+        raise RequestRefused(415, f'{shown_name!r} is not a video (it is a {still} image); upload video files')
     try:
         with open_video(path) as reader:
             reader.get_frames(sorted({0, reader.num_frames - 1}))

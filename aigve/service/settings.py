@@ -28,7 +28,8 @@ class ServiceSettings:
         data_roots: Server folders that ``POST /jobs`` may read (symlinks resolved). Empty: path jobs are
             refused, uploads still work. Defaults to none.
         max_workers: Jobs running at once; more are queued. Defaults to 1.
-        token: Bearer token required on every endpoint but ``/healthz`` and ``/docs``. Defaults to None (no auth).
+        token: Bearer token required on every endpoint but ``/healthz``, ``/docs`` and ``/openapi.json``.
+            Defaults to None (no auth).
         max_file_mb: Largest uploaded file. Defaults to 512.
         max_request_mb: Largest upload request (all files). Defaults to 2048.
         max_files: Most files in one upload. Defaults to 64.

@@ -22,6 +22,7 @@ from typing import Any
 
 from mmengine.logging import print_log
 
+from aigve.service.security import RequestRefused, resolve_inside_roots
 from aigve.service.settings import ServiceSettings
 from aigve.service.store import CANCELLED, FAILED, FINISHED, INTERRUPTED, QUEUED, RUNNING, SUCCEEDED, JobStore
 
@@ -186,6 +187,10 @@ class WorkerManager:
 
     def _launch(self, job: dict) -> None:
         work_dir = Path(job['work_dir'])
+        problem = self.check_paths(job)
+        if problem:
+            self.store.update(job['id'], state=FAILED, finished=time.time(), pid=None, error=problem)
+            return
         stale = work_dir / 'results.json'
         if stale.exists():
             stale.unlink()
@@ -203,6 +208,43 @@ class WorkerManager:
         self._running[job['id']] = _Running(proc, offset)
         self.store.update(job['id'], state=RUNNING, pid=proc.pid, started=time.time(), finished=None, done=0,
                           runs=job['runs'] + 1, error=None)
+
+    def check_paths(self, job: dict) -> str | None:
+        """Check again, right before the run opens them, that the job's files resolve inside its roots.
+
+        The request was checked when it came in; a symlink swapped in since then must not let the run read a
+        file outside the data roots (path jobs) or the job's upload folder (upload jobs).
+
+        Returns:
+            str | None: Why the job may not run, or None when every file is inside.
+        """
+        import json
+
+        from aigve.core.evaluate import RUN_DATA_KEY
+
+        work_dir = Path(job['work_dir']).resolve()
+        # uploads live in the job folder (``uploads/``); path jobs read the data roots
+        roots = (work_dir,) if job.get('kind') == 'upload' else self.settings.resolved_roots
+        config = Path(job.get('config') or '')
+        try:
+            text = config.read_text(encoding='utf-8')
+            name = re.search(rf"^{RUN_DATA_KEY} = '([^']+)'$", text, re.M)
+            if name is None:
+                raise ValueError(f'{config} names no run data')
+            data = json.loads((config.parent / name.group(1)).read_text(encoding='utf-8'))
+            ann_file = resolve_inside_roots(data['ann_file'], (work_dir,), 'ann_file')
+            data_root = str(resolve_inside_roots(data['data_root'], roots, 'data_root'))
+            ann = json.loads(ann_file.read_text(encoding='utf-8'))
+            for i, entry in enumerate(ann.get('data_list') or []):
+                for key in ('video_path_pd', 'video_path_gt'):
+                    if isinstance(entry, dict) and isinstance(entry.get(key), str) and entry[key]:
+                        resolve_inside_roots(os.path.join(data_root, entry[key]), roots,
+                                             f'data_list[{i}].{key}')
+        except RequestRefused as e:
+            return f'refused before the run: {e.message}'
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            return f'refused before the run: the job inputs could not be read ({type(e).__name__}: {e})'
+        return None
 
     def _watch(self, job_id: str, run: _Running) -> None:
         self._read_progress(job_id, run)

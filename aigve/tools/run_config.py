@@ -1,21 +1,28 @@
 """Write the config of one evaluation run, for ``aigve run`` (used by the service and the pairing script).
 
-The written file is an ordinary aigve config: its ``_base_`` are the repository's
-``configs/_base_/default_runtime.py`` and ``configs/_base_/datasets/toy.py`` (or a named metric config
-``configs/<name>.py``), followed by the data paths, the frame pipeline and
-``val_evaluator = [dict(type=<metric>, **options)]``. Running it with ``aigve run`` is the same code path as
-``main_aigve.py``; nothing else evaluates videos.
-
-Values are written with ``repr`` of JSON-typed data only (str, int, float, bool, None, lists and dicts of
-those), so a request can never inject code into the file.
+The written config is two files. ``<name>.py`` holds fixed text only: its ``_base_`` (the repository's
+``configs/_base_/default_runtime.py`` and ``configs/_base_/datasets/toy.py``, or a named metric config
+``configs/<name>.py``) and ``aigve_data_file = '<name>.data.json'``. Every value that came from a caller
+(data paths, the frame pipeline, ``val_evaluator = [dict(type=<metric>, **options)]``, loader settings) is
+in ``<name>.data.json``, which :func:`aigve.core.evaluate.load_config` reads with :mod:`json` and merges
+into the config. MMEngine substitutes ``{{$VAR:default}}``, ``{{ fileDirname }}`` and ``{{_base_.x}}`` in
+the *text* of config files; the data file is never read by MMEngine's loader, so no value can pull the
+server's environment or file names into a run. Strings that look like placeholders are refused as well
+(:func:`check_no_placeholders`), and values must be JSON-typed data (str, int, float, bool, None, lists and
+dicts of those). Running it with ``aigve run`` is the same code path as ``main_aigve.py``.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+
+from aigve.core.evaluate import RUN_DATA_KEY as DATA_FILE_KEY
+from aigve.core.evaluate import RUN_DATA_SUFFIX as DATA_SUFFIX
 
 RUNTIME_BASE = '_base_/default_runtime.py'
 DATASET_BASE = '_base_/datasets/toy.py'
@@ -24,6 +31,10 @@ OPTION_KEY = re.compile(r'^[A-Za-z][A-Za-z0-9_]*$')  # no leading underscore (no
 #: metric options a request may not set: the registry key and MMEngine plumbing
 RESERVED_OPTIONS = frozenset({'type', '_scope_', '_delete_'})
 STRATEGIES = ('all', 'first', 'uniform')
+#: MMEngine's config placeholders (``{{$VAR}}``, ``{{ fileDirname }}``, ``{{_base_.x}}``) and anything like them
+PLACEHOLDER = re.compile(r'\{\{.*?\}\}', re.S)
+#: control characters (a value must not forge log lines or terminal output)
+CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f]')
 
 
 def default_configs_dir() -> Path:
@@ -34,9 +45,41 @@ def default_configs_dir() -> Path:
     return Path(env) if env else Path(aigve.__file__).resolve().parents[1] / 'configs'
 
 
+def check_no_placeholders(value: Any, where: str) -> None:
+    """Raise ``ValueError`` if a string in ``value`` (nested lists/dicts and keys included) holds ``{{...}}``.
+
+    The message names where the string is, never the string itself (it came from a caller).
+    """
+    if isinstance(value, str):
+        if PLACEHOLDER.search(value):
+            raise ValueError(f'`{where}` must not contain template placeholders ("{{{{ ... }}}}"), but got a '
+                             f'string with one')
+        if '{{' in value or '}}' in value:
+            raise ValueError(f'`{where}` must not contain "{{{{" or "}}}}", but got a string with one')
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            check_no_placeholders(v, f'{where}[{i}]')
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_no_placeholders(k, f'{where} key')
+            check_no_placeholders(v, f'{where}.{k}' if isinstance(k, str) and not PLACEHOLDER.search(k)
+                                  else f'{where}.<key>')
+
+
 def check_literal(value: Any, where: str) -> None:
-    """Raise ``TypeError`` unless ``value`` is JSON-typed data (safe to write with ``repr``)."""
-    if value is None or isinstance(value, (bool, int, str)):
+    """Raise unless ``value`` is JSON-typed data without placeholders or control characters.
+
+    Raises:
+        TypeError: For a value that is not JSON data.
+        ValueError: For a non-finite number, a ``{{...}}`` placeholder or a control character in a string.
+    """
+    if value is None or isinstance(value, (bool, int)):
+        return
+    if isinstance(value, str):
+        check_no_placeholders(value, where)
+        if CONTROL.search(value):
+            raise ValueError(f'`{where}` must not contain control characters, but got a string with one')
         return
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -49,7 +92,8 @@ def check_literal(value: Any, where: str) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
             if not isinstance(k, str):
-                raise TypeError(f'`{where}` keys must be strings, but got {k!r}')
+                raise TypeError(f'`{where}` keys must be strings, but got {type(k).__name__}')
+            check_literal(k, f'{where} key')
             check_literal(v, f'{where}.{k}')
         return
     raise TypeError(f'`{where}` must be JSON data (str, number, bool, null, list, object), '
@@ -87,8 +131,9 @@ def resolve_metric_config(name: str, configs_dir: str | os.PathLike | None = Non
 
 
 def pipeline(with_reference: bool, max_seconds: float | None = None, num_frames: int | None = None,
-             strategy: str = 'all') -> list[dict]:
-    """The frame pipeline: open, sample (``max_seconds`` at each file's real fps), decode, pack."""
+             strategy: str = 'all', allowed_roots: Sequence[str] | None = None) -> list[dict]:
+    """The frame pipeline: open (only inside ``allowed_roots`` when given), sample (``max_seconds`` at each
+    file's real fps), decode, pack."""
     if strategy not in STRATEGIES:
         raise ValueError(f'`frame_strategy` must be one of {STRATEGIES}, but got {strategy!r}')
     if max_seconds is not None and not max_seconds > 0:
@@ -100,8 +145,10 @@ def pipeline(with_reference: bool, max_seconds: float | None = None, num_frames:
         sample['num_frames'] = int(num_frames)
     if max_seconds is not None:
         sample['max_seconds'] = float(max_seconds)
-    return [dict(type='OpenVideo', with_reference=bool(with_reference)), sample, dict(type='DecodeFrames'),
-            dict(type='PackVideoInputs')]
+    open_video: dict[str, Any] = dict(type='OpenVideo', with_reference=bool(with_reference))
+    if allowed_roots is not None:
+        open_video['allowed_roots'] = [str(r) for r in allowed_roots]
+    return [open_video, sample, dict(type='DecodeFrames'), dict(type='PackVideoInputs')]
 
 
 def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
@@ -109,8 +156,9 @@ def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
                      with_reference: bool = True, max_seconds: float | None = None, num_frames: int | None = None,
                      strategy: str = 'all', num_workers: int | None = None, batch_size: int | None = None,
                      progress_interval: float | None = None,
-                     configs_dir: str | os.PathLike | None = None) -> Path:
-    """Write a run config to ``path``.
+                     configs_dir: str | os.PathLike | None = None,
+                     allowed_roots: Sequence[str | os.PathLike] | None = None) -> Path:
+    """Write a run config to ``path`` (fixed text) and its values to ``<stem>.data.json`` beside it.
 
     Args:
         path: The config file to write (``.py``).
@@ -128,12 +176,26 @@ def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
         batch_size: Videos per batch. Defaults to None (the base config's).
         progress_interval: Seconds between progress log lines. Defaults to None (the base config's).
         configs_dir: The repository's ``configs`` folder. Defaults to :func:`default_configs_dir`.
+        allowed_roots: Folders ``OpenVideo`` requires every video inside when it opens it (the service's data
+            roots, or the job folder for uploads); only for the pipeline written here, not with ``config``.
+            Defaults to None (no check).
 
     Returns:
         Path: ``path``.
+
+    Raises:
+        ValueError: For a bad setting, a config name that is not one, or a placeholder in any value.
+        TypeError: For a value that is not JSON data.
     """
     folder = Path(configs_dir) if configs_dir else default_configs_dir()
-    lines = ['# Written by aigve.tools.run_config; run with: aigve run <this file> --work-dir <dir>']
+    path = Path(path)
+    data_name = path.stem + DATA_SUFFIX
+    if not CONFIG_NAME.match(data_name):
+        raise ValueError(f'`path` must be a plain file name such as job_config.py, but got {path.name!r}')
+    check_literal(str(data_root), 'data_root')
+    check_literal(str(ann_file), 'ann_file')
+    lines = ['# Written by aigve.tools.run_config; run with: aigve run <this file> --work-dir <dir>',
+             f'# Every value is in {data_name} beside this file (read as JSON data, never templated).']
     loader: dict[str, Any] = dict(dataset=dict(data_root=str(data_root), ann_file=str(ann_file)))
     if config:
         if max_seconds is not None or num_frames is not None or strategy != 'all':
@@ -146,22 +208,28 @@ def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
         for i, m in enumerate(metrics):
             check_literal(m, f'metrics[{i}]')
         bases = [str((folder / RUNTIME_BASE).resolve()), str((folder / DATASET_BASE).resolve())]
-        loader['dataset']['pipeline'] = pipeline(with_reference, max_seconds, num_frames, strategy)
+        loader['dataset']['pipeline'] = pipeline(with_reference, max_seconds, num_frames, strategy,
+                                                 [os.fspath(r) for r in allowed_roots] if allowed_roots is not None
+                                                 else None)
     if num_workers is not None:
         loader['num_workers'] = int(num_workers)
         loader['persistent_workers'] = False
     if batch_size is not None:
         loader['batch_size'] = int(batch_size)
-    lines.append(f'_base_ = {bases!r}')
-    lines.append(f'data_root = {str(data_root)!r}')
-    lines.append(f'ann_file = {str(ann_file)!r}')
-    lines.append(f'val_dataloader = {loader!r}')
+    for base in bases:  # server paths, but they go into config text: refuse anything MMEngine would template
+        check_literal(base, 'configs_dir')
+    data: dict[str, Any] = dict(data_root=str(data_root), ann_file=str(ann_file), val_dataloader=loader)
     if not config:
-        lines.append(f'val_evaluator = {list(metrics or [])!r}')
-        lines.append('test_evaluator = val_evaluator')
+        data['val_evaluator'] = list(metrics or [])
     if progress_interval is not None:
-        lines.append(f"custom_hooks = [dict(type='VideoProgressHook', interval={float(progress_interval)!r})]")
-    path = Path(path)
+        data['custom_hooks'] = [dict(type='VideoProgressHook', interval=float(progress_interval))]
+    check_literal(data, 'run config')
+    lines.append(f'_base_ = {bases!r}')
+    lines.append(f'{DATA_FILE_KEY} = {data_name!r}')
     path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(data_name), 'w', encoding='utf-8') as f:
+        json.dump(data, f, indent=2, allow_nan=False)
+        f.write('\n')
     path.write_text('\n'.join(lines) + '\n', encoding='utf-8')
     return path
+

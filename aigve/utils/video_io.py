@@ -14,6 +14,11 @@ Backends:
 
 OpenCV is never used to decode: on AV1 files ``cv2.VideoCapture`` silently returns 0 frames.
 
+A still image is not a video, whatever its extension: FFmpeg would decode a PNG renamed ``.mp4`` as a
+one-frame video, so every backend refuses a file whose first bytes are an image format's (PNG, JPEG, WebP,
+BMP, TIFF, AVIF/HEIC, see :func:`image_format`) with "not a video (it is a PNG image)". Animations FFmpeg
+decodes (GIF, APNG) are videos. Images are passed as a folder of frames.
+
 Frame count and frame rate:
 
 * ``num_frames`` counts the video packets in the file (decord builds the same packet index), not the
@@ -52,6 +57,7 @@ __all__ = [
     'VIDEO_EXTENSIONS',
     'VideoReadError',
     'VideoReader',
+    'image_format',
     'natural_sort_key',
     'open_video',
     'read_video'
@@ -60,6 +66,7 @@ __all__ = [
 VIDEO_EXTENSIONS = ('.mp4', '.mov', '.webm', '.mkv', '.avi', '.m4v', '.gif')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 BACKENDS = ('auto', 'decord', 'pyav', 'frames')
+_IMAGE_FIX = 'to evaluate images, put the frames of each video in a folder of their own and pass the folder'
 
 _DECORD_LOG_PREFIX = re.compile(r'\[\d{2}:\d{2}:\d{2}\]\s+\S+:\d+:\s*')
 _ERRNO_PREFIX = re.compile(r'^\[Errno -?\d+\]\s*')
@@ -398,6 +405,64 @@ def _is_gif(path: str) -> bool:
         return fh.read(4) == b'GIF8'
 
 
+_BMP_HEADER_SIZES = (12, 16, 40, 52, 56, 64, 108, 124)  # the DIB header variants
+_HEIF_BRANDS = {b'avif': 'AVIF', b'heic': 'HEIC', b'heix': 'HEIC', b'heim': 'HEIC', b'heis': 'HEIC',
+                b'mif1': 'HEIF'}  # still-image brands only; image sequences (avis, msf1, hevc) are videos
+
+
+def _is_animated_png(fh: Any) -> bool:
+    """Whether the PNG open at offset 8 has an ``acTL`` chunk before its first ``IDAT`` (an APNG)."""
+    for _ in range(256):
+        header = fh.read(8)
+        if len(header) < 8 or header[4:8] in (b'IDAT', b'IEND'):
+            return False
+        if header[4:8] == b'acTL':
+            return True
+        fh.seek(int.from_bytes(header[:4], 'big') + 4, os.SEEK_CUR)  # chunk data and CRC
+    return False
+
+
+def image_format(path: str | os.PathLike) -> str | None:
+    """The still-image format of a file, from its first bytes (magic numbers), whatever its extension.
+
+    A still image renamed ``.mp4`` would otherwise decode as a one-frame video. Animated formats that
+    FFmpeg decodes as videos (GIF, APNG) are not still images and give ``None``.
+
+    Args:
+        path: A file.
+
+    Returns:
+        str | None: ``'PNG'``, ``'JPEG'``, ``'WebP'``, ``'BMP'``, ``'TIFF'``, ``'AVIF'``, ``'HEIC'`` or
+        ``'HEIF'``; ``None`` for anything else (videos included).
+
+    Raises:
+        OSError: If the file cannot be read.
+
+    Examples:
+        >>> image_format('frame.png')  # doctest: +SKIP
+        'PNG'
+        >>> image_format('clip.mp4') is None  # doctest: +SKIP
+        True
+    """
+    with open(path, 'rb') as fh:
+        head = fh.read(32)
+        if head.startswith(b'\x89PNG\r\n\x1a\n'):
+            fh.seek(8)
+            return None if _is_animated_png(fh) else 'PNG'
+    if head.startswith(b'\xff\xd8\xff'):
+        return 'JPEG'
+    if head[:4] == b'RIFF' and head[8:12] == b'WEBP':
+        return 'WebP'
+    if (head[:2] == b'BM' and len(head) >= 18 and head[6:10] == bytes(4)
+            and int.from_bytes(head[14:18], 'little') in _BMP_HEADER_SIZES):
+        return 'BMP'
+    if head[:4] in (b'II*\x00', b'MM\x00*', b'II+\x00', b'MM\x00+'):  # TIFF and BigTIFF
+        return 'TIFF'
+    if head[4:8] == b'ftyp':
+        return _HEIF_BRANDS.get(head[8:12])
+    return None
+
+
 _BACKEND_CLASSES = {'decord': _DecordReader, 'pyav': _PyAVReader, 'frames': _FramesReader}
 _BACKEND_MODULES = {'decord': ('decord', 'pip install eva-decord'), 'pyav': ('av', 'pip install av')}
 
@@ -417,14 +482,16 @@ def open_video(path: str | os.PathLike, backend: str = 'auto') -> VideoReader:
     Raises:
         ValueError: If ``backend`` is unknown.
         ImportError: If the requested backend's library is not installed.
-        VideoReadError: If the path is missing, empty, truncated, not a video, has no frames, or
-            does not fit the backend (a folder with ``'decord'``, a file with ``'frames'``).
+        VideoReadError: If the path is missing, empty, truncated, not a video (a still image, whatever
+            its extension: see :func:`image_format`), has no frames, or does not fit the backend (a
+            folder with ``'decord'``, a file with ``'frames'``).
     """
     if backend not in BACKENDS:
         raise ValueError(f'`backend` must be one of {BACKENDS}, but got {backend!r}')
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise _error(path, 'file not found', f'check the path (relative paths start at {os.getcwd()})')
+        where = '' if os.path.isabs(path) else f' (relative paths start at {os.getcwd()})'
+        raise _error(path, 'file not found', f'check the path{where}')
     if os.path.isdir(path):
         if backend not in ('auto', 'frames'):
             raise _error(path, f"is a folder, which backend '{backend}' cannot read",
@@ -435,6 +502,12 @@ def open_video(path: str | os.PathLike, backend: str = 'auto') -> VideoReader:
                      "use backend='auto', 'decord' or 'pyav'")
     if os.path.getsize(path) == 0:
         raise _error(path, 'file is empty (0 bytes)', 're-export the video')
+    try:
+        still = image_format(path)
+    except OSError as e:
+        raise _error(path, f'cannot read the file ({_clean_cause(e, path)})', 'check its permissions') from e
+    if still:
+        raise _error(path, f'not a video (it is a {still} image)', _IMAGE_FIX)
     if backend == 'auto':
         if not (is_available('decord') or is_available('av')):
             raise ImportError('reading videos requires decord or PyAV; install one with: '

@@ -66,3 +66,18 @@ def test_missing_annotation_file_says_how_to_fix(tmp_path):
 def test_package_data_root():
     assert resolve_data_root('pkg://aigve/data/toy').endswith('aigve/data/toy')
     assert resolve_data_root('/x/y') == '/x/y'
+
+
+@pytest.mark.parametrize('content', [
+    '{"data_list": [{"video_path_pd": "a.mp4", "prompt_gt": "\u2018hi\u2019"}]}'.encode('cp1252'),  # byte 0x91
+    b'\x00\x00\x00\x18ftypmp42' + bytes(range(256)),  # a video passed as the annotation
+])
+def test_non_utf8_annotation_names_the_file_and_says_it_is_not_a_json_annotation(tmp_path, content):
+    path = tmp_path / 'ann.json'
+    path.write_bytes(content)
+    with pytest.raises(AnnotationError) as err:  # before: "'utf-8' codec can't decode byte 0x91 ..." only
+        BaseVideoDataset(ann_file=str(path), data_root=str(tmp_path))
+    msg = str(err.value)
+    assert msg.startswith(f'{path}: not a JSON annotation: not UTF-8 text (byte 0x') and 'codec' not in msg
+    if content[:1] == b'{':
+        assert f'byte 0x91 at offset {content.index(0x91)})' in msg

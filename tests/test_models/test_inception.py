@@ -258,3 +258,82 @@ def test_fid_parity_pytorch_fid_full_2048(reference, ours):
     ref = calculate_frechet_distance(*_moments(theirs[0]), *_moments(theirs[1]))
     value = frechet_distance_from_stats(*[GaussianStats.from_features(x) for x in mine])
     assert value == pytest.approx(ref, rel=1e-6)
+
+
+# ------------------------------------------------------------------------------- input protocols
+@pytest.mark.parametrize(('in_size', 'out_size'), [
+    ((32, 32), (299, 299)),    # upsampling, as for small frames
+    ((75, 50), (299, 299)),    # non-square upsampling
+    ((320, 240), (299, 299)),  # downsampling one side, upsampling the other
+    ((500, 700), (299, 299)),  # downsampling
+    ((13, 17), (40, 7)),       # arbitrary output size
+    ((299, 299), (299, 299)),  # identity
+    ((1, 5), (3, 9)),          # a 1-pixel axis
+])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_resize_bilinear_tf1_equals_torch_fidelity(in_size, out_size, dtype):
+    """Our TF1 bilinear resize equals torch-fidelity's ``interpolate_bilinear_2d_like_tensorflow1x``.
+
+    Measured: bit-identical (max abs difference 0) for every case; the bound is rel 1e-5 of the 0-255 range.
+    """
+    from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
+
+    g = torch.Generator().manual_seed(in_size[0] * 1000 + in_size[1])
+    x = (torch.rand(2, 3, *in_size, generator=g, dtype=torch.float64) * 255).to(dtype)
+    theirs = interpolate_bilinear_2d_like_tensorflow1x(x, size=out_size, align_corners=False)
+    mine = aigve_inception.resize_bilinear_tf1(x, out_size)
+    assert mine.shape == theirs.shape and mine.dtype == dtype
+    torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-5 * 255)
+    if in_size != out_size:  # and it is not torch's half-pixel bilinear
+        torch_bilinear = nn.functional.interpolate(x, size=out_size, mode='bilinear', align_corners=False)
+        assert (torch_bilinear - theirs).abs().max().item() > 1e-2
+
+
+def test_resize_bilinear_tf1_known_answer_and_errors():
+    x = torch.arange(4.0).view(1, 1, 1, 4)
+    # output j samples j * 4/8, no half-pixel shift; the last source pixel is repeated past the end
+    assert aigve_inception.resize_bilinear_tf1(x, (1, 8)).flatten().tolist() == [0, .5, 1, 1.5, 2, 2.5, 3, 3]
+    assert aigve_inception.resize_bilinear_tf1(x, (1, 2)).flatten().tolist() == [0, 2]  # skips, no antialias
+    with pytest.raises(TypeError, match='floating-point'):
+        aigve_inception.resize_bilinear_tf1(x.long(), (2, 2))
+    with pytest.raises(ValueError, match=r'\(N, C, H, W\)'):
+        aigve_inception.resize_bilinear_tf1(x[0], (2, 2))
+    with pytest.raises(ValueError, match='`size`'):
+        aigve_inception.resize_bilinear_tf1(x, (0, 2))
+
+
+@pytest.mark.parametrize('size', [64, 299, 320])  # upsampled, native, downsampled
+def test_torch_fidelity_protocol_matches_torch_fidelity(reference, ours, size):
+    """``input_protocol='torch-fidelity'``: same pool and logits as torch-fidelity's own extractor."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    _, _, path = reference
+    tfid = FeatureExtractorInceptionV3('inception-v3-compat', ['2048', 'logits_unbiased'],
+                                       feature_extractor_weights_path=str(path))
+    images = _images(2, size, seed=size + 1)
+    with torch.no_grad():
+        pool, logits_unbiased = tfid(images)
+        mine = ours(images, input_protocol='torch-fidelity')
+        from_float = ours(images.float() / 255, input_protocol='torch-fidelity')
+        default = ours(images)
+    assert 0.1 < pool.std().item() < 10, 'random-weight features are degenerate'
+    assert (mine['pool'] - pool).abs().max().item() <= FEATURE_ATOL
+    assert (mine['logits_unbiased'] - logits_unbiased).abs().max().item() <= FEATURE_ATOL
+    assert (from_float['pool'] - pool).abs().max().item() <= FEATURE_ATOL
+    assert (default['pool'] - pool).abs().max().item() > FEATURE_ATOL  # the default stays pytorch-fid's
+    module_default = FIDInception(input_protocol='torch-fidelity')
+    module_default.load_state_dict(ours.state_dict())
+    with torch.no_grad():
+        assert torch.equal(module_default.eval()(images)['pool'], mine['pool'])
+
+
+def test_input_protocol_errors(ours, reference):
+    images = _images(1, 75, seed=5)
+    with pytest.raises(ValueError, match="`input_protocol` must be 'pytorch-fid' or 'torch-fidelity'"):
+        ours(images, input_protocol='tf')
+    with pytest.raises(ValueError, match='`input_protocol`'):
+        FIDInception(input_protocol='TF1')
+    with pytest.raises(ValueError, match='`input_protocol`'):
+        load_fid_inception(str(reference[2]), check_hash=False, input_protocol=None)
+    with pytest.raises(ValueError, match=r'in \[0, 1\]'):
+        ours(torch.full((1, 3, 75, 75), 2.0), input_protocol='torch-fidelity')

@@ -116,17 +116,18 @@ def test_compute_runs_aigve_run_with_max_seconds(mixed_dir, tmp_path):
                          '--metrics', 'temporal_flickering', '--max-seconds', '1', '--work-dir', str(work)]) == 0
     results = json.loads((work / 'results.json').read_text())
     assert results['num_videos'] == dict(scored=3, failed=0)
-    config = (work / 'inputs' / 'run_config.py').read_text()  # the runner dumps its own copy beside
-    assert "'max_seconds': 1.0" in config and "'type': 'TemporalFlickering'" in config
+    data = json.loads((work / 'inputs' / 'run_config.data.json').read_text())  # values are data, not config text
+    assert data['val_dataloader']['dataset']['pipeline'][1]['max_seconds'] == 1.0
+    assert data['val_evaluator'][0]['type'] == 'TemporalFlickering'
 
 
 def test_run_config_loads_and_refuses_code(tmp_path):
-    from mmengine.config import Config
+    from aigve.core.evaluate import load_config
 
     path = write_run_config(tmp_path / 'c.py', data_root='/d', ann_file='/d/a.json',
                             metrics=[metric_entry('TemporalFlickering', dict(device='cpu'))], with_reference=False,
                             max_seconds=2.5, num_workers=0)
-    cfg = Config.fromfile(str(path))
+    cfg = load_config(path)
     assert cfg.val_evaluator == [dict(type='TemporalFlickering', device='cpu')]
     assert cfg.val_dataloader.dataset.data_root == '/d'
     assert cfg.val_dataloader.dataset.pipeline[1] == dict(type='SampleFrames', strategy='all', max_seconds=2.5)

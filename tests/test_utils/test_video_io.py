@@ -366,3 +366,71 @@ def test_pyav_still_encodes_vp9_after_a_decord_read(tmp_path):
     repo = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, '-c', code], cwd=repo, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def _still_image(path: Path, fmt: str, frames: np.ndarray) -> Path:
+    from PIL import Image
+
+    Image.fromarray(frames[0]).save(path, format=fmt)
+    return path
+
+
+STILL_FORMATS = {'PNG': 'PNG', 'JPEG': 'JPEG', 'WEBP': 'WebP', 'BMP': 'BMP', 'TIFF': 'TIFF'}
+
+
+@pytest.mark.parametrize('backend', ['auto', 'decord', 'pyav'])
+@pytest.mark.parametrize('fmt', list(STILL_FORMATS))
+def test_still_image_renamed_mp4_is_not_a_video(tmp_path: Path, source: np.ndarray, fmt: str, backend: str) -> None:
+    # FFmpeg decodes a still image as a one-frame video: without the magic-byte check this opened with 1 frame
+    path = _still_image(tmp_path / f'still_{fmt.lower()}.mp4', fmt, source)
+    with pytest.raises(VideoReadError) as err:
+        open_video(path, backend=backend)
+    msg = _one_line_naming(err, path.name)
+    assert f'not a video (it is a {STILL_FORMATS[fmt]} image)' in msg and 'folder' in msg
+
+
+def test_image_format_from_magic_bytes(tmp_path: Path, videos: Path, source: np.ndarray) -> None:
+    from PIL import Image
+
+    for fmt, name in STILL_FORMATS.items():  # the extension does not matter
+        assert video_io.image_format(_still_image(tmp_path / f'x.{fmt}.mov', fmt, source)) == name
+    for name, _, _, _ in CASES:  # every video container of the read-back tests, mjpeg/png codecs included
+        assert video_io.image_format(videos / name) is None, name
+    frames = [Image.fromarray(f) for f in source[:3]]
+    frames[0].save(tmp_path / 'anim.png', format='PNG', save_all=True, append_images=frames[1:], duration=125)
+    assert video_io.image_format(tmp_path / 'anim.png') is None  # APNG: an animation FFmpeg decodes
+    (tmp_path / 'notes.mp4').write_text('hello')
+    assert video_io.image_format(tmp_path / 'notes.mp4') is None
+    (tmp_path / 'photo.heic').write_bytes(b'\x00\x00\x00\x18ftypheic' + bytes(16))
+    assert video_io.image_format(tmp_path / 'photo.heic') == 'HEIC'
+
+
+def test_gif_and_apng_still_decode_as_videos(tmp_path: Path, videos: Path, source: np.ndarray) -> None:
+    from PIL import Image
+
+    with open_video(videos / 'anim.gif') as reader:
+        assert reader.num_frames == T and reader.backend == 'pyav'
+    frames = [Image.fromarray(f) for f in source[:4]]
+    frames[0].save(tmp_path / 'anim.mp4', format='PNG', save_all=True, append_images=frames[1:], duration=125)
+    got, _ = read_video(tmp_path / 'anim.mp4')
+    np.testing.assert_array_equal(got, source[:4])  # APNG is lossless
+
+
+def test_missing_file_hint_names_the_cwd_only_for_relative_paths(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(VideoReadError) as err:
+        open_video(tmp_path / 'missing.mp4')
+    assert err.match('file not found; check the path$') and 'relative paths' not in str(err.value)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(VideoReadError) as err:
+        open_video('missing.mp4')
+    assert str(err.value) == f'missing.mp4: file not found; check the path (relative paths start at {Path.cwd()})'
+
+
+def test_unreadable_file_is_a_one_line_video_read_error(videos: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(path):
+        raise PermissionError(13, 'Permission denied', str(path))
+
+    monkeypatch.setattr(video_io, 'image_format', denied)  # as open() does on a file without read permission
+    with pytest.raises(VideoReadError, match=r'h264.mp4: cannot read the file \(Permission denied\); check its'):
+        open_video(videos / 'h264.mp4')

@@ -14,6 +14,8 @@ each by its own length and fps.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 
@@ -41,11 +43,15 @@ class OpenVideo:
         backend: ``'auto'`` (decord, then PyAV when decord is missing or fails), ``'decord'``, ``'pyav'``
             or ``'frames'``. Defaults to ``'auto'``.
         with_reference: Also open ``ref_video_path`` when the entry has one. Defaults to True.
+        allowed_roots: Folders every video must resolve inside (symlinks followed) when it is opened; a video
+            outside them is refused with ``PermissionError``. The service sets them. Defaults to None (any).
     """
 
-    def __init__(self, backend: str = 'auto', with_reference: bool = True) -> None:
+    def __init__(self, backend: str = 'auto', with_reference: bool = True,
+                 allowed_roots: list[str] | None = None) -> None:
         self.backend = backend
         self.with_reference = with_reference
+        self.allowed_roots = [os.path.realpath(r) for r in allowed_roots] if allowed_roots is not None else None
 
     def __call__(self, results: dict) -> dict:
         from aigve.utils.hashing import file_sha256
@@ -55,6 +61,11 @@ class OpenVideo:
         if self.with_reference and results.get('ref_video_path'):
             paths.append(('ref_', results['ref_video_path']))
         for prefix, path in paths:
+            if self.allowed_roots is not None:
+                real = os.path.realpath(path)
+                if not any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.allowed_roots):
+                    raise PermissionError(f'`{prefix}video_path` {path} resolves to {real}, outside the allowed '
+                                          f'roots {self.allowed_roots}')
             reader = open_video(path, backend=self.backend)
             results[f'{prefix}video_reader'] = reader
             results[f'{prefix}num_frames'] = reader.num_frames

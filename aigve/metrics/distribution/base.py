@@ -314,14 +314,14 @@ class SetLevelMetric(BaseVideoMetric):
 
 
 def build_fid_inception(model_path: str | None = None, model: torch.nn.Module | None = None,
-                        check_hash: bool = True,
-                        device: torch.device | str = 'cpu') -> tuple[torch.nn.Module, ResolvedWeights | None]:
+                        check_hash: bool = True, device: torch.device | str = 'cpu',
+                        input_protocol: str = 'pytorch-fid') -> tuple[torch.nn.Module, ResolvedWeights | None]:
     """The FID Inception with its weights (``'fid-inception'``), or an injected module (record None)."""
     if model is not None:
         return model.to(device).eval().requires_grad_(False), None
     from aigve.models.inception import load_fid_inception
 
-    return load_fid_inception(model_path, device=device, check_hash=check_hash)
+    return load_fid_inception(model_path, device=device, check_hash=check_hash, input_protocol=input_protocol)
 
 
 class InceptionFrameMetric(SetLevelMetric):
@@ -335,35 +335,52 @@ class InceptionFrameMetric(SetLevelMetric):
         num_frames: Frames per video, spread uniformly (segment centres); None = all frames.
             Defaults to None.
         check_hash: Refuse a ``model_path`` whose sha256 does not start with ``6726825d``. Defaults to True.
+        input_protocol: How frames become network input: ``'pytorch-fid'`` (``x/255``, torch bilinear
+            resize, ``2x-1``) or ``'torch-fidelity'`` (0-255, TF1 bilinear resize, ``(x-128)/128``); see
+            :mod:`aigve.models.inception`. Applied to the FID Inception (loaded or injected); another
+            injected module gets the uint8 frames and does its own preprocessing. Recorded in
+            :attr:`protocol`, and in :meth:`spec` (feature cache, reference statistics). Defaults to
+            ``'pytorch-fid'``.
         Other arguments: see :class:`SetLevelMetric`.
     """
 
     feature_key = 'pool'
     streams_frames = True
+    #: The protocol the features were defined under before ``input_protocol`` existed: specs under it keep
+    #: their old form (no ``input_protocol`` key), so existing feature caches and reference statistics still match.
+    LEGACY_INPUT_PROTOCOL = 'pytorch-fid'
 
     def __init__(self, model_path: str | None = None, model: torch.nn.Module | None = None,
                  num_frames: int | None = None, check_hash: bool = True, ref_stats_file: str | None = None,
                  save_ref_stats: str | None = None, batch_size: int = 32, use_cache: bool = True, device: str = 'auto',
-                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
+                 collect_device: str = 'cpu', prefix: str | None = None, input_protocol: str = 'pytorch-fid') -> None:
+        from aigve.models.inception import check_input_protocol
+
+        self.input_protocol = check_input_protocol(input_protocol)
         if num_frames is not None and (not isinstance(num_frames, int) or isinstance(num_frames, bool)
                                        or num_frames < 1):
             raise ValueError(f'`num_frames` must be a positive int or None, but got {num_frames!r}')
         super().__init__(ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats, batch_size=batch_size,
                          use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
         self.num_frames = num_frames
-        self.model, resolved = build_fid_inception(model_path, model, check_hash, self.device)
+        self.model, resolved = build_fid_inception(model_path, model, check_hash, self.device, self.input_protocol)
         self.record_weights(resolved)
         self.weights_sha256 = resolved.sha256 if resolved is not None else None
 
     def spec(self) -> dict[str, Any]:
-        return dict(metric=type(self).__name__, extractor='fid-inception', feature=self.feature_key,
+        from aigve.models.inception import INPUT_PROTOCOLS
+
+        spec = dict(metric=type(self).__name__, extractor='fid-inception', feature=self.feature_key,
                     weights_sha256=self.weights_sha256, num_frames=self.num_frames,
-                    preprocessing='pytorch-fid: x/255, bilinear 299x299 (align_corners=False), 2x-1')
+                    preprocessing=INPUT_PROTOCOLS[self.input_protocol])
+        if self.input_protocol != self.LEGACY_INPUT_PROTOCOL:  # keep the old specs (and caches) valid
+            spec['input_protocol'] = self.input_protocol
+        return spec
 
     def frame_protocol(self) -> dict[str, Any]:
         return dict(backbone='FID Inception-v3 (pt_inception-2015-12-05)', feature=self.feature_key,
                     weights_sha256=self.weights_sha256, resolution=299,
-                    num_frames=self.num_frames or 'all',
+                    num_frames=self.num_frames or 'all', input_protocol=self.input_protocol,
                     preprocessing=self.spec()['preprocessing'])
 
     def extract(self, videos: Sequence[torch.Tensor],
@@ -387,5 +404,11 @@ class InceptionFrameMetric(SetLevelMetric):
         return torch.cat(chunks).flatten(1), failures
 
     def _features(self, frames: torch.Tensor) -> torch.Tensor:
-        out = self.model(frames.to(self.device))
+        from aigve.models.inception import FIDInception
+
+        frames = frames.to(self.device)
+        if isinstance(self.model, FIDInception):  # the metric's protocol, whatever the module's default
+            out = self.model(frames, input_protocol=self.input_protocol)
+        else:
+            out = self.model(frames)
         return out[self.feature_key] if isinstance(out, dict) else out

@@ -1,11 +1,9 @@
 """Tiny, non-degenerate random-weight backbones and videos for the distribution-metric tests."""
 from __future__ import annotations
 
-
 import torch
-from torch import nn
-
 from helpers.init import nondegenerate_ as _nondegenerate
+from torch import nn
 
 
 def nondegenerate_(module: nn.Module, seed: int = 0) -> nn.Module:
@@ -42,3 +40,24 @@ class _ScriptI3DStandIn(nn.Module):
         return feats if return_features else torch.softmax(feats, dim=1)
 
 
+class FrameSet(torch.utils.data.Dataset):
+    """The frames of ``videos`` (uint8 ``(3, H, W)`` each, sizes may differ) as a torch-fidelity input."""
+
+    def __init__(self, videos: list[torch.Tensor]) -> None:
+        self.frames = [frame for video in videos for frame in video]
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.frames[i]
+
+
+def torch_fidelity_metrics(fid_ckpt: str, *inputs: list[torch.Tensor], **options) -> dict:
+    """``torch_fidelity.calculate_metrics`` with its own Inception on ``fid_ckpt``, frame by frame (any sizes)."""
+    import torch_fidelity
+
+    named = dict(zip(('input1', 'input2'), map(FrameSet, inputs)))
+    return torch_fidelity.calculate_metrics(**named, feature_extractor_weights_path=fid_ckpt, cuda=False,
+                                            batch_size=1, verbose=False, cache=False, save_cpu_ram=True,
+                                            **options)

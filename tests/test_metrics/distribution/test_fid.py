@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from dist_helpers import random_videos
+from dist_helpers import random_videos, torch_fidelity_metrics
 
 from aigve.metrics.distribution import FID
 
@@ -116,3 +116,54 @@ def test_stats_file_and_errors(fid_ckpt: str, tmp_path) -> None:
         FID(model=net, device='cpu').evaluate_videos([GEN[0][:1]], ref_videos=[REF[0]])
     with pytest.raises(Exception, match='sha256'):
         FID(model_path=fid_ckpt, device='cpu')  # a random file does not carry the 6726825d hash
+
+
+def test_default_spec_unchanged_by_input_protocol(fid_ckpt: str) -> None:
+    """FID's default spec is the one before ``input_protocol`` existed, so feature caches and reference
+    statistics made before still match; the protocol is recorded in the run's provenance."""
+    from aigve.utils.hashing import file_sha256
+
+    metric = fid(fid_ckpt, use_cache=False)
+    assert metric.input_protocol == 'pytorch-fid'
+    assert metric.spec() == dict(metric='FID', extractor='fid-inception', feature='pool',
+                                 weights_sha256=file_sha256(fid_ckpt), num_frames=None,
+                                 preprocessing='pytorch-fid: x/255, bilinear 299x299 (align_corners=False), 2x-1')
+    assert metric.frame_protocol()['input_protocol'] == 'pytorch-fid'
+    other = fid(fid_ckpt, use_cache=False, input_protocol='torch-fidelity').spec()
+    assert other['input_protocol'] == 'torch-fidelity' and other['preprocessing'].startswith('torch-fidelity')
+    with pytest.raises(ValueError, match='`input_protocol` must be'):
+        fid(fid_ckpt, input_protocol='torchmetrics')
+
+
+# frames of other sizes than 299, so the TF1 resize is covered: up (32x32, 40x64) and down (320x300)
+SIZED = random_videos(1, frames=2, size=32, seed=13) + [v[:, :, :40] for v in random_videos(1, frames=2, size=64,
+                                                                                        seed=14)]
+SIZED_DOWN = [v[:, :, :320, :300] for v in random_videos(1, frames=2, size=320, seed=15)]
+
+
+def test_torch_fidelity_protocol_features_equal_torch_fidelity(fid_ckpt: str) -> None:
+    """``input_protocol='torch-fidelity'``: the 2048-d features equal torch-fidelity's extractor's."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    fe = FeatureExtractorInceptionV3('inception-v3-compat', ['2048'], feature_extractor_weights_path=fid_ckpt).eval()
+    videos = SIZED + SIZED_DOWN
+    with torch.no_grad():
+        theirs = torch.cat([fe(frame[None])[0] for video in videos for frame in video]).double()
+    ours, _ = fid(fid_ckpt, use_cache=False, input_protocol='torch-fidelity').extract(videos, ['a', 'b', 'c'])
+    default, _ = fid(fid_ckpt, use_cache=False).extract(videos, ['a', 'b', 'c'])
+    assert 0.05 < theirs.std().item() < 100
+    torch.testing.assert_close(ours.double(), theirs, rtol=1e-4, atol=1e-4 * theirs.abs().max().item())
+    assert (default.double() - theirs).abs().max().item() > 1e-2 * theirs.abs().max().item()
+
+
+@pytest.mark.slow  # torch-fidelity's scipy sqrtm at d=2048
+def test_torch_fidelity_protocol_parity_end_to_end(fid_ckpt: str) -> None:
+    """FID with ``input_protocol='torch-fidelity'`` vs torch-fidelity 0.4's ``calculate_metrics(fid=True)``.
+
+    Measured: rel 1.4e-9 (same features; float64 statistics on both sides, its scipy ``sqrtm`` vs our
+    eigendecomposition).
+    """
+    gen, ref = SIZED + SIZED_DOWN, random_videos(3, frames=2, size=48, seed=16, offset=40)
+    expected = torch_fidelity_metrics(fid_ckpt, gen, ref, fid=True)['frechet_inception_distance']
+    value = fid(fid_ckpt, use_cache=False, input_protocol='torch-fidelity').evaluate_videos(gen, ref_videos=ref)['fid']
+    assert value > 1 and value == pytest.approx(expected, rel=1e-5)

@@ -18,7 +18,8 @@ class KID(InceptionFrameMetric):
         k(x, y) = (\\gamma\\,x^\\top y + c_0)^{d}
 
     on the FID Inception's 2048-d pool features of every (or ``num_frames``) frame(s). Unbiased, so
-    slightly negative values are possible for close sets.
+    slightly negative values are possible for close sets. By default the frames enter the network as in
+    torch-fidelity (TF1 bilinear resize, ``(x-128)/128``), so the value equals torch-fidelity's KID.
 
     Memory: the features of every frame are kept (float32, 8 KiB per frame; 100 k frames = 800 MB), because
     the subsets are drawn from all of them.
@@ -33,6 +34,9 @@ class KID(InceptionFrameMetric):
         gamma: Kernel scale; None = 1/d. Defaults to None.
         coef0: Kernel offset. Defaults to 1.
         seed: Subset seed; 2020 is torch-fidelity's default. Defaults to 2020.
+        input_protocol: ``'torch-fidelity'`` or ``'pytorch-fid'`` (see
+            :class:`~aigve.metrics.distribution.base.InceptionFrameMetric`). Defaults to ``'torch-fidelity'``,
+            the implementation KID is usually computed with (torch-fidelity, torchmetrics).
         model_path, model, num_frames, check_hash, ref_stats_file, save_ref_stats, batch_size, device,
             collect_device: see :class:`~aigve.metrics.distribution.FID`.
         prefix: Defaults to ``'kid'``.
@@ -53,14 +57,14 @@ class KID(InceptionFrameMetric):
                  model: torch.nn.Module | None = None, num_frames: int | None = None,
                  check_hash: bool = True, ref_stats_file: str | None = None, save_ref_stats: str | None = None,
                  batch_size: int = 32, use_cache: bool = True, device: str = 'auto', collect_device: str = 'cpu',
-                 prefix: str | None = None) -> None:
+                 prefix: str | None = None, input_protocol: str = 'torch-fidelity') -> None:
         for arg, value, low in (('subsets', subsets, 1), ('subset_size', subset_size, 2)):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f'`{arg}` must be an int >= {low}, but got {value!r}')
         super().__init__(model_path=model_path, model=model, num_frames=num_frames,
                          check_hash=check_hash, ref_stats_file=ref_stats_file, save_ref_stats=save_ref_stats,
-                         batch_size=batch_size,
-                         use_cache=use_cache, device=device, collect_device=collect_device, prefix=prefix)
+                         batch_size=batch_size, use_cache=use_cache, device=device, collect_device=collect_device,
+                         prefix=prefix, input_protocol=input_protocol)
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
         self.kernel = dict(degree=degree, gamma=gamma, coef0=coef0)
         if ref_stats_file is not None:
