@@ -14,8 +14,8 @@ os.environ.setdefault('AIGVE_HOME', tempfile.mkdtemp(prefix='aigve-home-'))
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/helpers importable as `helpers`
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -52,7 +52,8 @@ def card_row(cls: type) -> dict[str, str]:
     """One row of the ``aigve metrics`` table, from the metric's card."""
     card = cls.card()
     needs = [w for w, flag in (('reference', card['needs_reference']), ('prompt', card['needs_prompt'])) if flag]
-    return dict(name=card['name'], family=metric_family(cls), level='set' if card['set_level'] else 'per-video',
+    name = card['name'] + (' (experimental)' if card.get('experimental') else '')
+    return dict(name=name, family=metric_family(cls), level='set' if card['set_level'] else 'per-video',
                 needs=', '.join(needs) or '-',
                 direction='higher better' if card['higher_is_better'] else 'lower better',
                 range=_range(*card['score_range']))

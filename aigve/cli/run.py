@@ -24,7 +24,10 @@ def add_run_parser(subparsers: Any) -> None:
                    help='override config keys, e.g. data_root=/data/set model_path=/ckpt.pth '
                         'val_evaluator.device=cpu')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    p.add_argument('--strict', action='store_true', help='stop at the first video that cannot be read')
+    p.add_argument('--strict', action='store_true',
+                   help='stop with a non-zero exit at the first video that is not scored, for any reason (unreadable, '
+                        'too short or otherwise unscorable for a metric, or a set-level metric failing on it), '
+                        'naming it and the reason')
     resume = p.add_mutually_exclusive_group()
     resume.add_argument('--resume', dest='resume', action='store_true', default=True,
                         help='reuse per-video results journaled in the work dir by an earlier run (default)')

@@ -13,7 +13,8 @@ and a sample-weighted mean over the whole dataset. Set-level metrics override ``
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from mmengine.dist import all_gather_object, broadcast_object_list, is_main_process
@@ -55,6 +56,8 @@ class BaseVideoMetric(BaseMetric):
     needs_reference: bool = False
     needs_prompt: bool = False
     set_level: bool = False
+    #: True for a metric whose architecture or weights are not the authors' (its card says what is inferred)
+    experimental: bool = False
     #: per-video records of this metric may be journaled and reused on resume (one record per video from
     #: ``process``); set False for a metric whose records depend on more than the video, prompt and config
     journaled: bool = True
@@ -101,6 +104,7 @@ class BaseVideoMetric(BaseMetric):
             needs_reference=cls.needs_reference,
             needs_prompt=cls.needs_prompt,
             set_level=cls.set_level,
+            experimental=cls.experimental,
             summary=(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else '',
         )
 
@@ -181,8 +185,10 @@ class BaseVideoMetric(BaseMetric):
         ]
         results = [r for r in results if 'failure' not in r]
         if not results:
+            named = '; '.join(f"{f['video']}: {f['reason']}" for f in self.failures[:3])
+            more = f' (and {len(self.failures) - 3} more)' if len(self.failures) > 3 else ''
             raise RuntimeError(f'{type(self).__name__}: no video was scored, so there is nothing to aggregate'
-                               + (f"; first problem: {self.failures[0]['reason']}" if self.failures else ''))
+                               + (f' ({len(self.failures)} failed: {named}{more})' if self.failures else ''))
         prefix = f'{self.prefix}/' if self.prefix else ''
         self.per_video = [
             dict(video=r['video'], **{prefix + k: v for k, v in r['scores'].items()}) for r in results

@@ -1,8 +1,10 @@
 """The run journal: per-video records appended as they finish, so an interrupted run resumes.
 
 Each line of ``<work_dir>/journal/<run>-rank<r>.jsonl`` is ``{"key": ..., "record": ...}``. The key hashes
-the video's content (and the reference video's and the prompt), the metric's config and the pipeline
-config, so a record is reused only for the same input scored the same way. A line cut short by a crash is
+the video's content (and the reference video's and the prompt) and the metric's settings, which the loop
+builds from everything that can change a number (``AIGVELoop._metric_settings``: metric config, pipeline,
+precision, device type, weights sha256, library versions), so a record is reused only for the same input
+scored the same way. A line cut short by a crash is
 ignored. Reading every file of the folder makes a resumed run pick up the records of any earlier run,
 whatever its number of processes.
 """
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from aigve.utils.hashing import settings_hash
 

@@ -20,6 +20,7 @@ from mmengine.logging import print_log
 from mmengine.runner.amp import autocast
 from mmengine.runner.base_loop import BaseLoop
 
+from aigve.core import results as results_mod
 from aigve.core.journal import RunJournal
 from aigve.core.results import build_results, merge_per_video, provenance
 from aigve.registry import LOOPS
@@ -28,7 +29,13 @@ from aigve.utils.memory import release_free_memory
 
 
 class VideoFailure(RuntimeError):
-    """A video could not be read and the run is strict."""
+    """A video was not scored (unreadable, or a metric could not score it) and the run is strict."""
+
+
+def _name_failures(failures: list[dict], first: int = 3) -> str:
+    """``"a.mp4: reason; b.mp4: reason (and 4 more)"`` for the first ``first`` failures."""
+    text = '; '.join(f"{f['video']}: {f['reason']}" for f in failures[:first])
+    return text + (f' (and {len(failures) - first} more)' if len(failures) > first else '')
 
 
 @LOOPS.register_module()
@@ -39,9 +46,11 @@ class AIGVELoop(BaseLoop):
         runner: The MMEngine runner.
         dataloader: Dataloader or its config.
         evaluator: Evaluator, its config, or a list of metric configs.
-        strict: Stop at the first video that cannot be read. Defaults to False.
+        strict: Stop at the first video that is not scored, for any reason: unreadable, a metric could not
+            score it, or a set-level metric failed on it. Defaults to False.
         resume: Reuse the per-video records journaled in ``<work_dir>/journal`` by earlier runs (same video
-            content, metric config and pipeline). Defaults to True.
+            content, metric config, pipeline, precision, device type, weights sha256 and library versions).
+            Defaults to True.
         out_file: Also write the results document here. Defaults to None.
         fp16: Run metric forward passes under autocast. Defaults to False.
     """
@@ -65,12 +74,32 @@ class AIGVELoop(BaseLoop):
         self.metric_settings = self._metric_settings(evaluator)
 
     def _metric_settings(self, evaluator_cfg: Any) -> list[Any]:
-        """What identifies how each metric scores a video: its config and the pipeline that fed it."""
+        """Everything that can change a metric's number for a given video, the journal key's second half.
+
+        Its config, the pipeline that fed it, the loop's precision, the device type (cpu and cuda kernels
+        differ), the sha256 of the weights it loaded (known once it is built) and the installed versions of
+        the libraries that compute or decode (:func:`aigve.core.results.library_versions`).
+        """
         cfgs = evaluator_cfg.get('metrics', evaluator_cfg) if isinstance(evaluator_cfg, dict) else evaluator_cfg
         cfgs = cfgs if isinstance(cfgs, (list, tuple)) else [cfgs]
         pipeline = self.runner.cfg.get('val_dataloader', {}).get('dataset', {}).get('pipeline')
-        return [(type(m).__name__, cfg if isinstance(cfg, dict) else repr(cfg), pipeline)
+        versions = results_mod.library_versions()
+        return [(type(m).__name__, cfg if isinstance(cfg, dict) else repr(cfg), pipeline,
+                 dict(precision=self.precision, device=self._device_type(m),
+                      weights=dict(sorted(getattr(m, 'weights_used', {}).items())), libraries=versions))
                 for m, cfg in zip(self.evaluator.metrics, cfgs)]
+
+    @property
+    def precision(self) -> str:
+        """``'fp16'`` (autocast) or ``'fp32'``."""
+        return 'fp16' if self.fp16 else 'fp32'
+
+    @staticmethod
+    def _device_type(metric: Any) -> str:
+        try:
+            return torch.device(str(getattr(metric, 'device', 'cpu'))).type
+        except (RuntimeError, TypeError):
+            return str(getattr(metric, 'device', 'cpu'))
 
     def run(self) -> dict:
         """Run the evaluation; return the metrics dict (also written to ``<work_dir>/results.json``)."""
@@ -84,12 +113,16 @@ class AIGVELoop(BaseLoop):
         num_scored = sum(all_gather_object(self.num_scored))
         failures = [f for part in all_gather_object(self.failures) for f in part]
         if num_scored == 0:
+            failures.sort(key=lambda f: (f.get('video_id') is None, f.get('video_id') or 0))
             raise RuntimeError(
-                f'no video could be scored ({len(failures)} failed); first failure: '
-                f"{failures[0]['video']}: {failures[0]['reason']}" if failures else 'the dataset is empty')
+                f'no video could be scored ({len(failures)} failed): {_name_failures(failures)}'
+                if failures else 'no video could be scored: the dataset is empty')
         metrics = self.evaluator.evaluate(num_scored)
         # videos that decoded but that a metric could not score (e.g. a 1-frame video for a temporal metric)
         metric_failures = [f for m in self.evaluator.metrics for f in getattr(m, 'failures', [])]
+        if self.strict and metric_failures:  # e.g. a set-level metric's failure, known only now
+            metric_failures.sort(key=lambda f: (f.get('video_id') is None, f.get('video_id') or 0))
+            self._strict_stop(metric_failures[0])
         num_scored -= len({f['video'] for f in metric_failures})
         failures += metric_failures
         # dataset order, whatever the number of processes
@@ -123,7 +156,9 @@ class AIGVELoop(BaseLoop):
     def _process(self, metric: Any, settings: Any, batch: dict) -> None:
         """Feed ``batch`` to ``metric``; per-video metrics skip videos journaled by an earlier run."""
         if getattr(metric, 'set_level', True) or not getattr(metric, 'journaled', False):
+            start = len(metric.results)
             metric.process(batch, batch['data_samples'])
+            self._check_strict(metric.results[start:], getattr(metric, 'prefix', None))
             return
         samples = batch['data_samples']
         keys = [RunJournal.key(s, settings) for s in samples]
@@ -134,15 +169,30 @@ class AIGVELoop(BaseLoop):
             sub = dict(inputs=[batch['inputs'][i] for i in todo], data_samples=[samples[i] for i in todo])
             metric.process(sub, sub['data_samples'])
             self.journal.append(zip([keys[i] for i in todo], metric.results[start:]))
+            self._check_strict(metric.results[start:], getattr(metric, 'prefix', None))
         for sample, record in zip(samples, stored):
             if record is not None:
                 metric.results.append({**record, 'video': sample['video'], 'video_id': sample.get('video_id')})
                 self.journal.reused += 1
+                self._check_strict(metric.results[-1:], getattr(metric, 'prefix', None))
+
+    def _check_strict(self, records: list, prefix: str | None = None) -> None:
+        """Under ``strict``, stop at the first record a metric marked as not scored (``failure``)."""
+        if not self.strict:
+            return
+        for r in records:
+            if isinstance(r, dict) and 'failure' in r:
+                reason = f"{prefix}: {r['failure']}" if prefix else r['failure']
+                self._strict_stop(dict(video=r.get('video', '?'), reason=reason))
+
+    @staticmethod
+    def _strict_stop(failure: dict) -> None:
+        raise VideoFailure(f"{failure['video']}: {failure['reason']} (run without --strict to skip it)")
 
     def _record_failure(self, sample: dict) -> None:
         failure = dict(video=sample['video'], reason=sample['failure'], video_id=sample.get('video_id'))
         if self.strict:
-            raise VideoFailure(f"{failure['video']}: {failure['reason']} (run without --strict to skip it)")
+            self._strict_stop(failure)
         # INFO, not WARNING: the log file keeps every one, the console's run summary lists the first ones
         print_log(f"skipping {failure['video']}: {failure['reason']}", logger='current', level=logging.INFO)
         self.failures.append(failure)
@@ -164,7 +214,8 @@ class AIGVELoop(BaseLoop):
             protocol=protocol,
             started=started,
             seconds=seconds,
-            world_size=get_world_size())
+            world_size=get_world_size(),
+            precision=self.precision)
         per_video = merge_per_video(getattr(m, 'per_video', []) for m in metric_objs)
         return build_results(metrics, per_video, failures, num_scored, prov)
 

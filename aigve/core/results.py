@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime
 import platform
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 def merge_per_video(record_lists: Iterable[Sequence[dict]]) -> list[dict]:
@@ -25,9 +26,31 @@ def merge_per_video(record_lists: Iterable[Sequence[dict]]) -> list[dict]:
     return list(merged.values())
 
 
+#: Distributions whose version can change a number: the frameworks, the metric back ends, the decoders.
+VERSIONED_LIBRARIES = ('aigve', 'torch', 'torchvision', 'transformers', 'cd-fvd', 'decord', 'av')
+
+
+def library_versions() -> dict[str, str | None]:
+    """Installed version of each of :data:`VERSIONED_LIBRARIES` (None when not installed).
+
+    Installed rather than imported: the key of a resumed run must not depend on which modules happen to be
+    loaded when it is computed (decoders are imported in the dataloader workers).
+    """
+    from importlib import metadata
+
+    versions: dict[str, str | None] = {}
+    for name in VERSIONED_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 def provenance(*, device: str, config: str | None, weights: dict[str, str], protocol: dict[str, Any],
-               started: datetime.datetime, seconds: float, world_size: int) -> dict[str, Any]:
-    """Describe how the numbers were made: versions, device, config, weights hashes, timing."""
+               started: datetime.datetime, seconds: float, world_size: int,
+               precision: str = 'fp32') -> dict[str, Any]:
+    """Describe how the numbers were made: versions, device, precision, config, weights hashes, timing."""
     import mmengine
     import torch
 
@@ -39,6 +62,8 @@ def provenance(*, device: str, config: str | None, weights: dict[str, str], prot
         python=platform.python_version(),
         platform=sys.platform,
         device=device,
+        precision=precision,
+        libraries=library_versions(),
         world_size=world_size,
         config=config,
         weights=weights,

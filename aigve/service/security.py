@@ -5,8 +5,8 @@ import hmac
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from aigve.utils.video_io import VIDEO_EXTENSIONS
 

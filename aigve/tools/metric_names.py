@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 #: names of the older toolkit (``prepare_annotations.py --metrics``) -> candidate registry keys
 LEGACY_NAMES: dict[str, tuple[str, ...]] = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 #: what a user can cause (bad path, config, argument, missing extra); anything else is a bug and keeps its trace
 USER_ERRORS: tuple[type[BaseException], ...] = (FileNotFoundError, FileExistsError, KeyError, ValueError,

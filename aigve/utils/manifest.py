@@ -243,6 +243,16 @@ _MANIFEST: list[WeightSpec] = [
         description='PyTorchVideo SlowFast-R50 8x8 Kinetics-400 (weights under model_state): motion features '
         'of SimpleVQA and LightVQA+.'),
     WeightSpec(
+        name='light-vqa-llveqa',
+        filename='last2_SI+TI_epoch_16_SRCC_0.937369.pth',
+        metric='light_vqa',
+        license='unknown (wenzhouyidu/Light-VQA has no license file)',
+        url='https://drive.google.com/uc?export=download&id=1GEvjpbDwG7L3fekkLt2eQQ3ozzAz3qCx',
+        description='Light-VQA (Dong et al., ACM MM 2023) trained on LLVE-QA; published in the README as '
+        'https://drive.google.com/file/d/1GEvjpbDwG7L3fekkLt2eQQ3ozzAz3qCx/view?usp=sharing (file name from '
+        'its test.py). Google Drive may answer with a confirmation page (refused as HTML): then download it '
+        'in a browser and pass model_path.'),
+    WeightSpec(
         name='lightvqa-plus',
         filename='last2_SI+TI_epoch_19_SRCC_0.925264.pth',
         metric='lightvqa_plus',

@@ -176,7 +176,7 @@ def test_metrics_json_is_the_list_of_cards(capsys):
     METRICS.import_from_location()
     assert cards == [cls.card() for _, cls in sorted(METRICS.module_dict.items()) if hasattr(cls, 'card')]
     assert {'name', 'prefix', 'higher_is_better', 'score_range', 'needs_reference', 'needs_prompt',
-            'set_level', 'summary'} == set(cards[0])
+            'set_level', 'experimental', 'summary'} == set(cards[0])
 
 
 def test_weights_list_table_and_json(capsys):

@@ -182,3 +182,122 @@ def test_workers_start_before_the_metrics_load(dataset, tmp_path):
     metrics = loop.run()
     assert loop._batches is None and loop.results['num_videos'] == dict(scored=4, failed=3)
     assert metrics == loop.run()  # a second pass opens a fresh iterator
+
+
+# ------------------------------------------------------------------ resume key: every setting that changes a number
+SETTINGS_METRIC = COUNTING_METRIC + textwrap.dedent('''
+    import torch
+    import aigve.core.results as _results
+
+    if os.environ.get('FAKE_TORCH'):  # a different torch version, as library_versions reports it
+        _versions = _results.library_versions
+        _results.library_versions = lambda: {**_versions(), 'torch': os.environ['FAKE_TORCH']}
+
+    @METRICS.register_module()
+    class SettingsBrightness(CountingBrightness):
+        """CountingBrightness whose weights sha256 and device type come from the environment."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if os.environ.get('FAKE_SHA'):
+                self.weights_used['fake-weights'] = os.environ['FAKE_SHA']
+            if os.environ.get('FAKE_DEVICE'):
+                self.device = torch.device(os.environ['FAKE_DEVICE'])
+''')
+
+
+def test_resume_rescores_every_video_when_a_setting_that_changes_numbers_changes(tmp_path):
+    data = tmp_path / 'data'
+    (data / 'v').mkdir(parents=True)
+    for i in range(3):
+        write_lossless(data / f'v/{i}.mkv', synthetic_frames(3, 16, 16, seed=i, noise=20))
+    (data / 'ann.json').write_text(json.dumps(dict(data_list=[dict(video_path_pd=f'v/{i}.mkv') for i in range(3)])))
+    (tmp_path / 'plug.py').write_text(SETTINGS_METRIC)
+    config = tmp_path / 'cfg.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
+        custom_imports = dict(imports=['plug'], allow_failed_imports=False)
+        val_dataloader = dict(batch_size=1, num_workers=0, dataset=dict(data_root='{data}', ann_file='ann.json'))
+        val_evaluator = dict(type='SettingsBrightness', device='cpu')
+    '''))
+    count = tmp_path / 'count.txt'
+    env = {**os.environ, 'PYTHONPATH': f'{tmp_path}:{REPO}', 'COUNT_FILE': str(count)}
+
+    def rescored(extra_env: dict, *options: str) -> tuple[int, dict]:
+        before = len(count.read_text().splitlines()) if count.exists() else 0
+        args = [sys.executable, str(REPO / 'main_aigve.py'), str(config), '--work-dir', str(tmp_path / 'wd')]
+        if options:
+            args += ['--cfg-options', *options]
+        proc = subprocess.run(args, env={**env, **extra_env}, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        prov = json.loads((tmp_path / 'wd/results.json').read_text())['provenance']
+        return len(count.read_text().splitlines()) - before, prov
+
+    assert rescored({})[0] == 3
+    assert rescored({})[0] == 0  # same settings: every record reused
+    # each step changes one more setting; the journal holds every earlier run's records
+    n, prov = rescored({}, 'val_cfg.fp16=True')
+    assert n == 3 and prov['precision'] == 'fp16'
+    n, prov = rescored({'FAKE_SHA': 'a' * 64}, 'val_cfg.fp16=True')
+    assert n == 3 and prov['weights'] == {'fake-weights': 'a' * 64}
+    n, prov = rescored({'FAKE_SHA': 'a' * 64, 'FAKE_TORCH': '0.0.1'}, 'val_cfg.fp16=True')
+    assert n == 3 and prov['libraries']['torch'] == '0.0.1'
+    n, prov = rescored({'FAKE_SHA': 'a' * 64, 'FAKE_TORCH': '0.0.1', 'FAKE_DEVICE': 'cuda'}, 'val_cfg.fp16=True')
+    assert n == 3 and prov['device'] == 'cuda'
+    assert {'aigve', 'torch', 'torchvision', 'transformers', 'cd-fvd', 'decord', 'av'} <= set(prov['libraries'])
+    # and back to the first settings: the first run's records are still valid
+    n, prov = rescored({})
+    assert n == 0 and prov['precision'] == 'fp32'
+
+
+# ------------------------------------------------------------------ --strict stops at any video not scored
+def test_strict_stops_at_a_video_a_metric_cannot_score(tmp_path):
+    (tmp_path / 'v').mkdir()
+    write_lossless(tmp_path / 'v/good.mkv', synthetic_frames(4, 16, 16))
+    write_lossless(tmp_path / 'v/one_frame.mkv', synthetic_frames(1, 16, 16))
+    ann = dict(data_list=[dict(video_path_pd=f'v/{n}') for n in ('good.mkv', 'one_frame.mkv')])
+    (tmp_path / 'ann.json').write_text(json.dumps(ann))
+    args = [sys.executable, '-m', 'aigve.cli', 'run', str(REPO / 'configs/temporal_flickering.py'),
+            '--work-dir', str(tmp_path / 'wd'), '--cfg-options', f'data_root={tmp_path}', 'ann_file=ann.json']
+    env = {**os.environ, 'PYTHONPATH': str(REPO)}
+    loose = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert loose.returncode == 0, loose.stderr[-2000:]  # without --strict: listed as a failure, run goes on
+    assert json.loads((tmp_path / 'wd/results.json').read_text())['num_videos'] == dict(scored=1, failed=1)
+    (tmp_path / 'wd/results.json').unlink()
+    proc = subprocess.run([*args, '--strict'], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert 'one_frame.mkv' in last and 'frames' in last and '--strict' in last, proc.stderr[-2000:]
+    assert 'Traceback' not in proc.stderr
+    assert not (tmp_path / 'wd/results.json').exists()
+
+
+def test_strict_help_says_any_video_not_scored():
+    from aigve.cli import build_parser
+    text = build_parser().format_help() + ''.join(
+        a.format_help() for a in build_parser()._subparsers._group_actions[0].choices.values())
+    assert 'not scored, for any reason' in ' '.join(text.split())
+
+
+# ------------------------------------------------------------------ every video failed: name the first few
+def test_when_every_video_fails_the_error_names_the_first_few(tmp_path):
+    (tmp_path / 'v').mkdir()
+    (tmp_path / 'v/empty.mp4').write_bytes(b'')
+    (tmp_path / 'v/text.mp4').write_text('hello')
+    ann = dict(data_list=[dict(video_path_pd=f'v/{n}') for n in ('empty.mp4', 'text.mp4', 'gone1.mp4', 'gone2.mp4')])
+    (tmp_path / 'ann.json').write_text(json.dumps(ann))
+    proc = run([str(REPO / 'configs/temporal_flickering.py'), '--work-dir', str(tmp_path / 'wd'),
+                '--cfg-options', f'data_root={tmp_path}', 'ann_file=ann.json'], cwd=tmp_path)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert 'no video could be scored (4 failed)' in last, proc.stderr[-2000:]
+    assert 'empty.mp4' in last and 'text.mp4' in last and 'gone1.mp4' in last and '(and 1 more)' in last
+
+
+def test_a_metric_that_scored_no_video_names_the_first_few():
+    from aigve.metrics import TemporalFlickering
+    metric = TemporalFlickering(device='cpu')
+    with pytest.raises(RuntimeError) as err:
+        metric.compute_metrics([dict(video=f'v{i}.mp4', failure='needs at least 2 frames') for i in range(5)])
+    assert 'v0.mp4' in str(err.value) and 'v2.mp4' in str(err.value) and 'v3.mp4' not in str(err.value)
+    assert '(5 failed' in str(err.value) and '(and 2 more)' in str(err.value)

@@ -10,6 +10,7 @@ import pytest
 from helpers.videos import synthetic_frames, write_video
 from service_helpers import REPO
 
+
 @pytest.fixture(scope='session')
 def video_set(tmp_path_factory) -> dict:
     """Data root with generated/reference pairs, an annotation file, and paths outside the root."""

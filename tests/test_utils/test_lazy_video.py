@@ -10,8 +10,15 @@ from helpers.videos import synthetic_frames, write_lossless
 
 from aigve.datasets.transforms import DecodeFrames, OpenVideo, PackVideoInputs, SampleFrames
 from aigve.metrics.vbench import TemporalFlickering
-from aigve.utils.lazy_video import (LazyVideo, _chunk_starts, frame_batches, iter_chunks, materialize, subset,
-                                    take_frames)
+from aigve.utils.lazy_video import (
+    LazyVideo,
+    _chunk_starts,
+    frame_batches,
+    iter_chunks,
+    materialize,
+    subset,
+    take_frames,
+)
 
 FRAMES = synthetic_frames(11, 16, 24, seed=3)  # (T, H, W, 3) uint8, every frame different
 

@@ -56,7 +56,8 @@ def test_generated_differs_from_reference_in_a_controlled_way() -> None:
     # Pair 3 flickers: the mean brightness jumps between consecutive generated frames, not in the reference.
     pd, _ = read_video(TOY / ann['data_list'][3]['video_path_pd'])
     gt, _ = read_video(TOY / ann['data_list'][3]['video_path_gt'])
-    jump = lambda v: np.abs(np.diff(v.reshape(len(v), -1).mean(axis=1))).mean()
+    def jump(v):
+        return np.abs(np.diff(v.reshape(len(v), -1).mean(axis=1))).mean()
     assert jump(pd) > 20 and jump(gt) < 2
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from helpers.videos import lazy_copy
 
 from aigve.metrics.text_video import BLIPSim, CLIPSim, CLIPTemp

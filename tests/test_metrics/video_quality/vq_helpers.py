@@ -5,9 +5,8 @@ import json
 from pathlib import Path
 
 import torch
-from torch import nn
-
 from helpers.init import nondegenerate_
+from torch import nn
 
 DATA = Path(__file__).resolve().parents[2] / 'data' / 'video_quality'
 #: Frame counts every metric must handle: single frame, shorter than the models' windows, typical, long.

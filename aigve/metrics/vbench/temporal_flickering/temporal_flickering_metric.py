@@ -1,13 +1,12 @@
 """``TemporalFlickering``: VBench's pixel-level flicker score, weight-free."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
 from aigve.registry import METRICS
-
 from aigve.utils.lazy_video import iter_chunks
 
 from .functional import flicker_score, pair_differences

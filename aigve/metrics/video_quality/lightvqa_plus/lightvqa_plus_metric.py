@@ -99,6 +99,7 @@ class LightVQAPlus(SlowFastMotion, BaseVideoMetric):
     default_prefix = 'lightvqa_plus'
     higher_is_better = True
     score_range = (0.0, 100.0)
+    experimental = True  # fusion and HVS modules inferred; no released checkpoint
     streams_frames = True  # CLIP tiles frame batch by frame batch; only the key frames and clips are decoded again
 
     def __init__(self,

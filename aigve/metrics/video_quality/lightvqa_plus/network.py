@@ -7,7 +7,8 @@ fused by a cross-attention module, then a trainable attention modelled on the hu
 gives more weight to the clips with more impact on overall quality. Its code and equations of these two
 modules are not available here, so their structure below (widths, heads, residual + LayerNorm, the
 attention-pooling MLP) is inferred; ``docs/metrics/lightvqa_plus.md`` lists each choice. The Swin trunk
-and the ``head`` -> ``head1`` -> ``head2`` regressor keep Light-VQA's released key names; the other
+and the ``head`` -> ``head1`` -> ``head2`` regressor are Light-VQA's (:class:`~aigve.metrics.video_quality.
+light_vqa.network.LightVQATrunk`, released key names); the other
 parameter names are ours (the real Light-VQA+ checkpoint keys are unknown).
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from aigve.metrics.video_quality.light_vqa.network import LightVQATrunk
 from aigve.metrics.video_quality.lightvqa_plus.functional import (
     BC_DIM,
     BNS_DIM,
@@ -22,7 +24,7 @@ from aigve.metrics.video_quality.lightvqa_plus.functional import (
     hvs_pool,
     multi_head_attention,
 )
-from aigve.models.swin import SWIN_SMALL, SwinBackbone
+from aigve.models.swin import SWIN_SMALL
 
 __all__ = ['ClipExposurePrompts', 'CrossAttention', 'CrossAttentionFusion', 'HVSWeighting', 'LightVQAPlusNet']
 
@@ -132,7 +134,7 @@ class HVSWeighting(nn.Module):
         return self.score(torch.tanh(self.proj(fused))).squeeze(-1)
 
 
-class LightVQAPlusNet(SwinBackbone):
+class LightVQAPlusNet(LightVQATrunk):
     """Swin-S trunk + Light-VQA+ fusion, per-clip regressor and HVS weighting (one state dict).
 
     Per clip ``i`` (key frame ``i`` with its motion clip and brightness-consistency segment):
@@ -155,20 +157,13 @@ class LightVQAPlusNet(SwinBackbone):
 
     def __init__(self, dim: int = 768, num_heads: int = 8, first_fc: int = 1024, hvs_hidden: int = 128,
                  swin: dict | None = None) -> None:
-        super().__init__(**(swin or SWIN_SMALL))
+        super().__init__(2 * dim, first_fc, swin or SWIN_SMALL)  # Light-VQA's trunk and regressor, shared
         self.spatial_dim = 2 * self.num_features + BNS_DIM
         self.temporal_dim = MOTION_DIM + BC_DIM
         self.spatial_proj = nn.Linear(self.spatial_dim, dim)
         self.temporal_proj = nn.Linear(self.temporal_dim, dim)
         self.fusion = CrossAttentionFusion(dim, num_heads)
-        self.head = nn.Linear(2 * dim, first_fc)
-        self.head1 = nn.Linear(first_fc, 64)
-        self.head2 = nn.Linear(64, 1)
         self.hvs = HVSWeighting(2 * dim, hvs_hidden)
-
-    def features(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pooled Swin (stage-3, stage-4) features of ``(K, 3, H, W)`` frames, each ``(K, 768)``."""
-        return SwinBackbone.forward(self, frames)
 
     def fuse(self, spatial: torch.Tensor, temporal: torch.Tensor) -> torch.Tensor:
         """``(..., K, spatial_dim)`` and ``(..., K, temporal_dim)`` clip features -> ``(..., K, 2 * dim)``."""
@@ -183,8 +178,7 @@ class LightVQAPlusNet(SwinBackbone):
     def regress(self, spatial: torch.Tensor, temporal: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-clip scores in [0, 100] and HVS logits, each ``(..., K)``."""
         fused = self.fuse(spatial, temporal)
-        scores = self.head2(torch.relu(self.head1(torch.relu(self.head(fused))))).squeeze(-1)
-        return scores.clamp(0.0, 100.0), self.hvs(fused)
+        return self.regress_clips(fused), self.hvs(fused)
 
     def forward(self, frames: torch.Tensor, bns: torch.Tensor, temporal: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         stage3, stage4 = self.features(frames)

@@ -5,7 +5,6 @@ import math
 from collections.abc import Sequence
 
 import torch
-from mmengine.logging import print_log
 from torch import nn
 
 from aigve.core.base_metric import BaseVideoMetric
@@ -86,19 +85,15 @@ class SimpleVQA(SlowFastMotion, BaseVideoMetric):
                  collect_device: str = 'cpu',
                  prefix: str | None = None) -> None:
         super().__init__(device=device, collect_device=collect_device, prefix=prefix)
-        if not isinstance(fallback_fps, (int, float)) or isinstance(fallback_fps, bool) or fallback_fps < 1:
-            raise ValueError(f'`fallback_fps` must be a number >= 1, but got {fallback_fps!r}')
-        self.fallback_fps = float(fallback_fps)
         self.min_seconds = check_positive_int(min_seconds, 'min_seconds')
         self.resize_short = check_positive_int(resize_short, 'resize_short')
         self.crop_size = check_positive_int(crop_size, 'crop_size')
         if self.crop_size > self.resize_short:
             raise ValueError(f'`crop_size` must be <= `resize_short`, but got {crop_size} > {resize_short}')
         self.frame_batch_size = check_positive_int(frame_batch_size, 'frame_batch_size')
-        self._warned_fps = False
 
         self.init_motion(motion_extractor, slowfast_model_path, pretrained, motion_size=motion_size,
-                         clip_len=clip_len, clip_batch_size=clip_batch_size)
+                         clip_len=clip_len, clip_batch_size=clip_batch_size, fallback_fps=fallback_fps)
         if net is None:
             net, resolved = load_quality_head(SimpleVQANet(), _WEIGHTS, model_path, pretrained, 'SimpleVQA')
             self.record_weights(resolved)
@@ -109,17 +104,6 @@ class SimpleVQA(SlowFastMotion, BaseVideoMetric):
                              fallback_fps=self.fallback_fps)
 
     # ---------------------------------------------------------------------------------------- steps
-    def video_fps(self, sample: dict | None) -> int:
-        """The integer frame rate the original would use (``round(fps)``), or the fallback."""
-        fps = sample.get('fps') if isinstance(sample, dict) else None
-        if fps is None or fps <= 0:
-            if not self._warned_fps:
-                print_log(f'SimpleVQA: a sample has no fps; assuming {self.fallback_fps:g} (set `fallback_fps`)',
-                          logger='current', level=30)
-                self._warned_fps = True
-            fps = self.fallback_fps
-        return max(1, int(round(fps)))
-
     def key_frames(self, frames: torch.Tensor) -> torch.Tensor:
         """uint8 key frames -> normalised, cropped ``(S, 3, crop, crop)``."""
         frames = normalise(frames.to(self.device), IMAGENET_MEAN, IMAGENET_STD)
