@@ -244,3 +244,34 @@ class BaseVideoMetric(BaseMetric):
         if isinstance(score, Unscorable):
             raise ValueError(f'{type(self).__name__} cannot score this video: {score.reason}')
         return {k: float(v) for k, v in score.items()}
+
+
+class SummaryMetric(BaseVideoMetric):
+    """A score made from other metrics' aggregates in the same run (VBench's Quality/Semantic/Total, ...).
+
+    It reads no video: list it in ``val_evaluator`` after the metrics it combines. The loop calls
+    :meth:`summarize` with every other metric's (prefixed) aggregates once they are computed, and adds what it
+    returns, prefixed, to the run's metrics; whatever it could not compute it explains in ``self.protocol``.
+    """
+
+    set_level = True
+    journaled = False
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Nothing to do per batch."""
+
+    def evaluate(self, size: int) -> dict[str, float]:
+        """Nothing on its own: see :meth:`summarize`."""
+        return {}
+
+    def compute_metrics(self, results: list) -> dict[str, float]:
+        return {}
+
+    def summarize(self, metrics: dict[str, float]) -> dict[str, float]:
+        """Return the summary scores (unprefixed) from the other metrics' prefixed aggregates ``metrics``."""
+        raise NotImplementedError(f'{type(self).__name__} must implement `summarize`')
+
+    def summary(self, metrics: dict[str, float]) -> dict[str, float]:
+        """:meth:`summarize`, with the keys prefixed like every metric's."""
+        prefix = f'{self.prefix}/' if self.prefix else ''
+        return {prefix + k: v for k, v in self.summarize(metrics).items()}

@@ -21,6 +21,8 @@ from typing import Any
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
+from aigve.core.run_data import RUN_DATA_KEYS
+
 #: MMEngine messages of WARNING level that say nothing actionable about an aigve run (they stay in the log file)
 KNOWN_NOISE: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r'^`persistent_workers` is only available',
@@ -69,8 +71,55 @@ def console_is_quiet(logger: logging.Logger | None = None) -> bool:
     return any(isinstance(f, ConsoleFilter) for h in _console_handlers(logger) for f in h.filters)
 
 
-class QuietConsoleRunner(Runner):
-    """An MMEngine ``Runner`` whose logger writes everything to the log file and only warnings to the console."""
+#: what a redacted config value shows instead of the value
+REDACTED = '<a value from the run data file, not logged>'
+
+
+def redacted_config(cfg: Any) -> Any:
+    """A copy of ``cfg`` whose keys listed under ``aigve_run_data_keys`` show :data:`REDACTED`.
+
+    Those values came from a caller (a service request, the pairing script's arguments): logs and config
+    dumps must not carry them verbatim.
+    """
+    from mmengine.config import Config
+
+    keys = cfg.get(RUN_DATA_KEYS) or ()
+    if not keys:
+        return cfg
+    data = cfg.to_dict()
+    for key in keys:
+        if key in data:
+            data[key] = REDACTED
+    return Config(data, filename=cfg.filename)
+
+
+class RedactingRunner(Runner):
+    """An MMEngine ``Runner`` whose environment log, config dump and visualizer config show caller-given
+    values redacted (:func:`redacted_config`); the run itself uses the real values."""
+
+    def build_visualizer(self, *args: Any, **kwargs: Any) -> Any:
+        visualizer = super().build_visualizer(*args, **kwargs)
+        add_config = visualizer.add_config
+        visualizer.add_config = lambda config, **kw: add_config(redacted_config(config), **kw)
+        return visualizer
+
+    def _log_env(self, env_cfg: dict) -> None:
+        real, self.cfg = self.cfg, redacted_config(self.cfg)
+        try:
+            super()._log_env(env_cfg)
+        finally:
+            self.cfg = real
+
+    def dump_config(self) -> None:
+        real, self.cfg = self.cfg, redacted_config(self.cfg)
+        try:
+            super().dump_config()
+        finally:
+            self.cfg = real
+
+
+class QuietConsoleRunner(RedactingRunner):
+    """A :class:`RedactingRunner` whose logger writes everything to the log file and only warnings to the console."""
 
     def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
         logger = super().build_logger(*args, **kwargs)
@@ -80,7 +129,7 @@ class QuietConsoleRunner(Runner):
 
 def build_runner(cfg: Any, *, verbose: bool = False) -> Runner:
     """Build the MMEngine runner of ``cfg``; unless ``verbose``, its console shows only what matters."""
-    return (Runner if verbose else QuietConsoleRunner).from_cfg(cfg)
+    return (RedactingRunner if verbose else QuietConsoleRunner).from_cfg(cfg)
 
 
 # ------------------------------------------------------------------------------------------------ tables

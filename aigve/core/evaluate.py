@@ -23,6 +23,9 @@ import textwrap
 import warnings
 from typing import Any
 
+# RUN_DATA_KEY / RUN_DATA_SUFFIX: a written run config's data file, merged by load_config, never templated
+from aigve.core.run_data import RUN_DATA_KEY, RUN_DATA_KEYS, RUN_DATA_SUFFIX
+
 __all__ = ['DATASET_SHORTCUTS', 'METRIC_SHORTCUTS', 'UnreadConfigKeyWarning', 'check_metric_types', 'evaluate_config',
            'init_cpu_distributed', 'known_config_keys', 'leave_process_group', 'load_config',
            'unread_config_keys']
@@ -31,11 +34,9 @@ __all__ = ['DATASET_SHORTCUTS', 'METRIC_SHORTCUTS', 'UnreadConfigKeyWarning', 'c
 DATASET_SHORTCUTS = ('data_root', 'ann_file')
 #: short ``--cfg-options`` keys applied to every ``val_evaluator`` entry whose metric takes that argument
 METRIC_SHORTCUTS = ('model_path',)
-#: the key of a written run config naming its JSON data file (merged by :func:`load_config`, never templated)
-RUN_DATA_KEY = 'aigve_data_file'
-RUN_DATA_SUFFIX = '.data.json'
 #: top-level keys that aigve itself reads (besides those of MMEngine's Runner and the shortcuts)
-AIGVE_KEYS = frozenset({'custom_imports', 'default_scope', 'launcher', 'work_dir', 'model_wrapper_cfg'})
+AIGVE_KEYS = frozenset({'custom_imports', 'default_scope', 'launcher', 'work_dir', 'model_wrapper_cfg',
+                        RUN_DATA_KEYS})
 #: the keys of ``Runner.from_cfg`` in the MMEngine release aigve was written against; the installed
 #: release's own keys are read from its source (:func:`runner_config_keys`) and added to these
 RUNNER_KEYS = frozenset({
@@ -147,6 +148,7 @@ def _merge_run_data(cfg: Any, config: str) -> None:
 
     check(data, 'run data')
     cfg.merge_from_dict(data)
+    cfg[RUN_DATA_KEYS] = sorted(data)
 
 
 def evaluate_config(config: Any, *, cfg_options: dict | None = None, work_dir: str | None = None,

@@ -21,6 +21,7 @@ from mmengine.runner.amp import autocast
 from mmengine.runner.base_loop import BaseLoop
 
 from aigve.core import results as results_mod
+from aigve.core.base_metric import SummaryMetric
 from aigve.core.journal import RunJournal
 from aigve.core.results import build_results, merge_per_video, provenance
 from aigve.registry import LOOPS
@@ -118,6 +119,9 @@ class AIGVELoop(BaseLoop):
                 f'no video could be scored ({len(failures)} failed): {_name_failures(failures)}'
                 if failures else 'no video could be scored: the dataset is empty')
         metrics = self.evaluator.evaluate(num_scored)
+        for metric in self.evaluator.metrics:  # scores made from the others' aggregates (e.g. VBench's Total)
+            if isinstance(metric, SummaryMetric):
+                metrics.update(metric.summary(dict(metrics)))
         # videos that decoded but that a metric could not score (e.g. a 1-frame video for a temporal metric)
         metric_failures = [f for m in self.evaluator.metrics for f in getattr(m, 'failures', [])]
         if self.strict and metric_failures:  # e.g. a set-level metric's failure, known only now

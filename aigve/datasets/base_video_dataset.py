@@ -7,7 +7,9 @@ Annotation file (JSON), paths relative to ``data_root`` (plus ``data_prefix``)::
                     "prompt_gt": "a red ball rolls left"}]}
 
 ``video_path_pd`` (the generated video) is required; ``video_path_gt`` (reference video) and ``prompt_gt``
-are optional; ``id`` is kept. Other keys are an error unless listed in ``extra_keys`` (kept in ``meta``).
+are optional; ``id`` is kept. ``auxiliary_info`` is VBench's per-entry object ``{dimension: {field: value}}``
+(for example ``{"appearance_style": {"appearance_style": "Van Gogh style"}}``), kept in ``meta``. Other keys
+are an error unless listed in ``extra_keys`` (kept in ``meta``).
 
 Each item that reaches a metric is ``dict(inputs=<(T, C, H, W) uint8 RGB tensor>, data_samples=dict(video=
 <video_path_pd as written>, video_id=<index>, prompt=<str | None>, ref_video=<tensor | None>,
@@ -29,7 +31,7 @@ from mmengine.logging import print_log
 from aigve.registry import DATASETS
 
 REQUIRED_KEYS = ('video_path_pd', )
-OPTIONAL_KEYS = ('video_path_gt', 'prompt_gt', 'id')
+OPTIONAL_KEYS = ('video_path_gt', 'prompt_gt', 'id', 'auxiliary_info')
 PACKAGE_PREFIX = 'pkg://aigve/'
 
 
@@ -130,6 +132,11 @@ class BaseVideoDataset(BaseDataset):
             raise AnnotationError(
                 f'{where} has unknown keys {unknown}; {expected}; to keep other keys, list them in the '
                 f'dataset\'s `extra_keys`')
+        aux = entry.get('auxiliary_info')
+        if aux is not None and not (isinstance(aux, dict) and all(isinstance(v, dict) for v in aux.values())):
+            raise AnnotationError(
+                f'{where}: `auxiliary_info` must be an object of objects as in VBench\'s prompt files, e.g. '
+                f'{{"appearance_style": {{"appearance_style": "Van Gogh style"}}}}, but got {aux!r:.80}')
         video = entry['video_path_pd']
         ref = entry.get('video_path_gt')
         return dict(
@@ -138,7 +145,7 @@ class BaseVideoDataset(BaseDataset):
             video_path=osp.join(self.data_prefix['video'], video),
             ref_video_path=osp.join(self.data_prefix['ref_video'], ref) if ref else None,
             prompt=entry.get('prompt_gt'),
-            meta={k: entry[k] for k in entry if k in self.extra_keys or k == 'id'},
+            meta={k: entry[k] for k in entry if k in self.extra_keys or k in ('id', 'auxiliary_info')},
         )
 
     def prepare_data(self, idx: int) -> dict:

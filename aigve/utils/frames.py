@@ -28,6 +28,29 @@ def uniform_indices(num_frames: int, n: int) -> list[int]:
     return [min(num_frames - 1, int(step * i + step / 2)) for i in range(n)]
 
 
+def middle_indices(num_frames: int, n: int) -> list[int]:
+    """VBench's ``get_frame_indices(n, num_frames, 'middle')``: the middle of ``min(n, num_frames)`` equal parts.
+
+    Part edges are ``numpy.linspace(0, num_frames, k + 1).astype(int)`` and each index is
+    ``(start + end - 1) // 2`` of its part, exactly as VBench computes them (padding to ``n`` is separate).
+
+    Examples:
+        >>> middle_indices(100, 16)
+        [2, 8, 14, 21, 27, 33, 39, 46, 52, 58, 64, 71, 77, 83, 89, 96]
+        >>> middle_indices(3, 8)
+        [0, 1, 2]
+    """
+    import numpy as np
+
+    if n <= 0:
+        raise ValueError(f'`n` must be positive, but got {n}')
+    parts = min(n, num_frames)
+    if parts <= 0:
+        return []
+    edges = np.linspace(0, num_frames, parts + 1).astype(int).tolist()
+    return [(start + end - 1) // 2 for start, end in zip(edges[:-1], edges[1:])]
+
+
 def stride_indices(num_frames: int, stride: int, start: int = 0) -> list[int]:
     """Every ``stride``-th frame from ``start``.
 
@@ -75,7 +98,7 @@ def pad_indices(indices: list[int], n: int, mode: str = 'repeat_last') -> list[i
 
 
 #: Frame-selection strategies of :func:`select_frames`.
-STRATEGIES = ('all', 'first', 'uniform')
+STRATEGIES = ('all', 'first', 'uniform', 'middle')
 #: Padding modes of :func:`select_frames` (None: a short video stays short).
 PAD_MODES = (None, 'repeat_last', 'loop')
 
@@ -87,14 +110,16 @@ def select_frames(total: int, *, num_frames: int | None = None, strategy: str = 
     Used by the pipeline step :class:`~aigve.datasets.transforms.SampleFrames` and by metrics that choose
     their own frames (FVD's clip). In order: keep the frames within ``max_seconds`` at the file's real
     ``fps``, take every ``stride``-th of them, then ``'all'`` of those, the ``'first'`` ``num_frames`` or
-    ``num_frames`` spread ``'uniform'``-ly (segment centres); finally pad to ``num_frames`` when ``pad`` is
+    ``num_frames`` spread ``'uniform'``-ly (segment centres) or VBench's ``'middle'`` way; finally pad to
+    ``num_frames`` when ``pad`` is
     set. A video too short for ``num_frames`` without ``pad`` gives fewer indices (the caller decides);
     a video with no frames gives ``[]`` even with ``pad``.
 
     Args:
         total: Number of frames of the video.
         num_frames: Frames to keep (``'all'`` ignores it except as the padding target). Defaults to None.
-        strategy: ``'all'``, ``'first'`` or ``'uniform'``. Defaults to ``'all'``.
+        strategy: ``'all'``, ``'first'``, ``'uniform'`` or ``'middle'`` (VBench's sampling, see
+            :func:`middle_indices`; VBench pads with ``pad='repeat_last'``). Defaults to ``'all'``.
         stride: Keep every ``stride``-th frame first. Defaults to 1.
         max_seconds: Only the first ``max_seconds`` seconds (needs ``fps``). Defaults to None.
         fps: The video's frame rate. Defaults to None.
@@ -123,6 +148,8 @@ def select_frames(total: int, *, num_frames: int | None = None, strategy: str = 
         idx = idx[:num_frames]
     elif strategy == 'uniform':
         idx = [idx[i] for i in uniform_indices(len(idx), num_frames)] if idx else []
+    elif strategy == 'middle':
+        idx = [idx[i] for i in middle_indices(len(idx), num_frames)]
     if pad is not None and idx:
         idx = pad_indices(idx, num_frames, pad)
     return idx

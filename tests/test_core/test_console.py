@@ -193,3 +193,33 @@ def test_weights_list_table_and_json(capsys):
         spec = WEIGHTS[entry['name']]
         assert entry['filename'] == spec.filename and entry['license'] == spec.license
         assert isinstance(entry['cached'], bool) and not entry['cached']  # a fresh AIGVE_HOME
+
+
+def test_caller_values_are_redacted_in_logs_and_config_dumps(tmp_path):
+    """Issue 11: values from a run data file (a service request) reach no log or config dump verbatim, even
+    with ``--verbose``; the run itself uses them."""
+    from helpers.videos import synthetic_frames, write_video
+
+    from aigve.core.console import REDACTED
+    from aigve.tools.run_config import metric_entry, write_run_config
+
+    marker = 'client-value-7f3a'  # in the data root's path, the annotation's path and a metric option
+    data = tmp_path / marker
+    data.mkdir()
+    write_video(data / 'v.mp4', synthetic_frames(6, 32, 32))
+    ann = tmp_path / f'{marker}.json'
+    ann.write_text(json.dumps(dict(data_list=[dict(video_path_pd='v.mp4')])))
+    config = write_run_config(tmp_path / 'job_config.py', data_root=str(data), ann_file=str(ann),
+                              metrics=[metric_entry('TemporalFlickering', dict(prefix='flicker'))],
+                              with_reference=False)
+    work = tmp_path / 'work'
+    proc = aigve(['run', str(config), '--work-dir', str(work), '--verbose'], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((work / 'results.json').read_text())
+    assert 'flicker/temporal_flickering' in results['metrics'] and results['num_videos']['scored'] == 1
+    assert marker not in proc.stderr
+    dumps = [p for p in work.rglob('*') if p.is_file() and p.suffix in ('.log', '.py')]
+    assert any(p.suffix == '.log' for p in dumps) and any(p.suffix == '.py' for p in dumps), dumps
+    for path in dumps:
+        assert marker not in path.read_text(errors='replace'), path
+    assert all(REDACTED in p.read_text() for p in dumps if p.suffix == '.py')

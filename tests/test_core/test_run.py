@@ -301,3 +301,59 @@ def test_a_metric_that_scored_no_video_names_the_first_few():
         metric.compute_metrics([dict(video=f'v{i}.mp4', failure='needs at least 2 frames') for i in range(5)])
     assert 'v0.mp4' in str(err.value) and 'v2.mp4' in str(err.value) and 'v3.mp4' not in str(err.value)
     assert '(5 failed' in str(err.value) and '(and 2 more)' in str(err.value)
+
+
+def test_strict_stops_at_a_failure_a_set_level_metric_reports_at_the_end(tmp_path):
+    """A set-level metric knows its failures (e.g. a video too short for a clip) only when it computes:
+    ``--strict`` stops there too, non-zero, naming the video; without it the run lists the failure."""
+    pkg = tmp_path / 'set_pkg'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'metrics.py').write_text(textwrap.dedent('''
+        from aigve.core import BaseVideoMetric
+        from aigve.registry import METRICS
+
+        @METRICS.register_module()
+        class ShortestLoses(BaseVideoMetric):
+            """Set-level: the shortest video cannot be used (known only once every video is seen)."""
+            default_prefix = 'shortest_loses'
+            set_level = True
+
+            def process(self, data_batch, data_samples):
+                for video, sample in zip(data_batch['inputs'], data_samples):
+                    self.results.append(dict(video=sample['video'], video_id=sample['video_id'],
+                                             frames=int(video.shape[0])))
+
+            def compute_metrics(self, results):
+                short = min(results, key=lambda r: r['frames'])
+                self.failures = [dict(video=short['video'], video_id=short['video_id'],
+                                      reason=f"shortest_loses: only {short['frames']} frames")]
+                return dict(videos=float(len(results) - 1))
+    '''))
+    (tmp_path / 'v').mkdir()
+    write_lossless(tmp_path / 'v/long.mkv', synthetic_frames(6, 16, 16))
+    write_lossless(tmp_path / 'v/short.mkv', synthetic_frames(2, 16, 16))
+    ann = dict(data_list=[dict(video_path_pd=f'v/{n}') for n in ('long.mkv', 'short.mkv')])
+    (tmp_path / 'ann.json').write_text(json.dumps(ann))
+    config = tmp_path / 'set_config.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
+        custom_imports = dict(imports=['set_pkg.metrics'], allow_failed_imports=False)
+        val_evaluator = dict(type='ShortestLoses', device='cpu')
+        val_dataloader = dict(num_workers=0, dataset=dict(pipeline=_base_.generated_pipeline))
+    '''))
+    args = [sys.executable, '-m', 'aigve.cli', 'run', str(config), '--work-dir', str(tmp_path / 'wd'),
+            '--cfg-options', f'data_root={tmp_path}', 'ann_file=ann.json']
+    env = {**os.environ, 'PYTHONPATH': f'{tmp_path}{os.pathsep}{REPO}'}
+    loose = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert loose.returncode == 0, loose.stderr[-2000:]
+    results = json.loads((tmp_path / 'wd/results.json').read_text())
+    assert results['num_videos'] == dict(scored=1, failed=1)
+    assert [f['video'] for f in results['failures']] == ['v/short.mkv']
+    (tmp_path / 'wd/results.json').unlink()
+    proc = subprocess.run([*args, '--strict'], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert 'short.mkv' in last and 'only 2 frames' in last and '--strict' in last, proc.stderr[-2000:]
+    assert 'Traceback' not in proc.stderr
+    assert not (tmp_path / 'wd/results.json').exists()
