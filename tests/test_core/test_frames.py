@@ -145,3 +145,14 @@ def test_check_video_accepts_tensors_and_lazy_videos():
     with pytest.raises(ValueError, match='`ref` must be .* T >= 4'):
         check_video(lazy, 'ref', min_frames=4)
     assert check_video(torch.zeros(0, 3, 8, 8, dtype=torch.uint8), min_frames=0).shape[0] == 0
+
+
+def test_middle_strategy_is_vbench_get_frame_indices():
+    """VBench ``get_frame_indices(16, 100, 'middle')``, and its padding with the last index when short."""
+    from aigve.utils.frames import select_frames
+
+    assert select_frames(100, num_frames=16, strategy='middle') == [
+        2, 8, 14, 21, 27, 33, 39, 46, 52, 58, 64, 71, 77, 83, 89, 96]
+    assert select_frames(8, num_frames=8, strategy='middle') == list(range(8))
+    assert select_frames(5, num_frames=8, strategy='middle', pad='repeat_last') == [0, 1, 2, 3, 4, 4, 4, 4]
+    assert select_frames(0, num_frames=8, strategy='middle', pad='repeat_last') == []
