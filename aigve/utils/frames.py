@@ -51,6 +51,24 @@ def middle_indices(num_frames: int, n: int) -> list[int]:
     return [(start + end - 1) // 2 for start, end in zip(edges[:-1], edges[1:])]
 
 
+def arange_indices(num_frames: int, n: int) -> list[int]:
+    """VideoScore's ``np.arange(0, num_frames, num_frames / n).astype(int)`` when longer than ``n``, else all.
+
+    Examples:
+        >>> arange_indices(24, 16)
+        [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22]
+        >>> arange_indices(5, 8)
+        [0, 1, 2, 3, 4]
+    """
+    import numpy as np
+
+    if n <= 0:
+        raise ValueError(f'`n` must be positive, but got {n}')
+    if num_frames <= n:
+        return list(range(num_frames))
+    return np.arange(0, num_frames, num_frames / n).astype(int).tolist()
+
+
 def stride_indices(num_frames: int, stride: int, start: int = 0) -> list[int]:
     """Every ``stride``-th frame from ``start``.
 
@@ -98,7 +116,7 @@ def pad_indices(indices: list[int], n: int, mode: str = 'repeat_last') -> list[i
 
 
 #: Frame-selection strategies of :func:`select_frames`.
-STRATEGIES = ('all', 'first', 'uniform', 'middle')
+STRATEGIES = ('all', 'first', 'uniform', 'middle', 'arange')
 #: Padding modes of :func:`select_frames` (None: a short video stays short).
 PAD_MODES = (None, 'repeat_last', 'loop')
 
@@ -118,8 +136,9 @@ def select_frames(total: int, *, num_frames: int | None = None, strategy: str = 
     Args:
         total: Number of frames of the video.
         num_frames: Frames to keep (``'all'`` ignores it except as the padding target). Defaults to None.
-        strategy: ``'all'``, ``'first'``, ``'uniform'`` or ``'middle'`` (VBench's sampling, see
-            :func:`middle_indices`; VBench pads with ``pad='repeat_last'``). Defaults to ``'all'``.
+        strategy: ``'all'``, ``'first'``, ``'uniform'``, ``'middle'`` (VBench's sampling, see
+            :func:`middle_indices`; VBench pads with ``pad='repeat_last'``) or ``'arange'`` (VideoScore's, see
+            :func:`arange_indices`). Defaults to ``'all'``.
         stride: Keep every ``stride``-th frame first. Defaults to 1.
         max_seconds: Only the first ``max_seconds`` seconds (needs ``fps``). Defaults to None.
         fps: The video's frame rate. Defaults to None.
@@ -150,6 +169,8 @@ def select_frames(total: int, *, num_frames: int | None = None, strategy: str = 
         idx = [idx[i] for i in uniform_indices(len(idx), num_frames)] if idx else []
     elif strategy == 'middle':
         idx = [idx[i] for i in middle_indices(len(idx), num_frames)]
+    elif strategy == 'arange':
+        idx = [idx[i] for i in arange_indices(len(idx), num_frames)]
     if pad is not None and idx:
         idx = pad_indices(idx, num_frames, pad)
     return idx
