@@ -69,6 +69,27 @@ def arange_indices(num_frames: int, n: int) -> list[int]:
     return np.arange(0, num_frames, num_frames / n).astype(int).tolist()
 
 
+def segment_offsets(num_frames: int, n: int) -> list[int]:
+    """mPLUG-Owl-video's ``get_index``: ``int(seg / 2) + int(round(seg * k))``, ``seg = (num_frames - 1) / n``.
+
+    Used by VideoPhy; ``round`` is NumPy's (halves to even), as upstream's ``np.round``.
+
+    Examples:
+        >>> segment_offsets(33, 4)
+        [4, 12, 20, 28]
+        >>> segment_offsets(1, 3)
+        [0, 0, 0]
+    """
+    import numpy as np
+
+    if n <= 0:
+        raise ValueError(f'`n` must be positive, but got {n}')
+    if num_frames <= 0:
+        return []
+    seg = float(num_frames - 1) / n
+    return [int(seg / 2) + int(np.round(seg * k)) for k in range(n)]
+
+
 def stride_indices(num_frames: int, stride: int, start: int = 0) -> list[int]:
     """Every ``stride``-th frame from ``start``.
 
@@ -116,7 +137,7 @@ def pad_indices(indices: list[int], n: int, mode: str = 'repeat_last') -> list[i
 
 
 #: Frame-selection strategies of :func:`select_frames`.
-STRATEGIES = ('all', 'first', 'uniform', 'middle', 'arange')
+STRATEGIES = ('all', 'first', 'uniform', 'middle', 'arange', 'segments')
 #: Padding modes of :func:`select_frames` (None: a short video stays short).
 PAD_MODES = (None, 'repeat_last', 'loop')
 
@@ -137,8 +158,9 @@ def select_frames(total: int, *, num_frames: int | None = None, strategy: str = 
         total: Number of frames of the video.
         num_frames: Frames to keep (``'all'`` ignores it except as the padding target). Defaults to None.
         strategy: ``'all'``, ``'first'``, ``'uniform'``, ``'middle'`` (VBench's sampling, see
-            :func:`middle_indices`; VBench pads with ``pad='repeat_last'``) or ``'arange'`` (VideoScore's, see
-            :func:`arange_indices`). Defaults to ``'all'``.
+            :func:`middle_indices`; VBench pads with ``pad='repeat_last'``), ``'arange'`` (VideoScore's, see
+            :func:`arange_indices`) or ``'segments'`` (mPLUG-Owl-video's, see :func:`segment_offsets`; always
+            ``num_frames`` indices, repeating frames of a short video). Defaults to ``'all'``.
         stride: Keep every ``stride``-th frame first. Defaults to 1.
         max_seconds: Only the first ``max_seconds`` seconds (needs ``fps``). Defaults to None.
         fps: The video's frame rate. Defaults to None.
@@ -171,6 +193,8 @@ def select_frames(total: int, *, num_frames: int | None = None, strategy: str = 
         idx = [idx[i] for i in middle_indices(len(idx), num_frames)]
     elif strategy == 'arange':
         idx = [idx[i] for i in arange_indices(len(idx), num_frames)]
+    elif strategy == 'segments':
+        idx = [idx[i] for i in segment_offsets(len(idx), num_frames)]
     if pad is not None and idx:
         idx = pad_indices(idx, num_frames, pad)
     return idx

@@ -31,10 +31,10 @@ def tiny_config(vocab_size: int, image_token_id: int, pad_token_id: int):
 
 def build_tiny_videoscore(path: str | Path, seed: int = 0) -> Path:
     """Build, save and return the folder of a tiny VideoScore checkpoint (model + processor)."""
-    from helpers.tiny_vlm import byte_level_tokenizer
     from transformers import Idefics2ImageProcessor, Idefics2Processor
 
     from aigve.models.videoscore import VideoScoreRegressor
+    from helpers.tiny_vlm import byte_level_tokenizer
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)

@@ -16,12 +16,12 @@ import torch
 
 pytest.importorskip('transformers')
 
-from helpers.tiny_videoscore import build_tiny_videoscore  # noqa: E402
+from helpers.tiny_videoscore import build_tiny_videoscore
 
-from aigve.metrics.multifaceted.videoscore import ASPECTS, PROMPT_SHA256, REGRESSION_PROMPT, VideoScore  # noqa: E402
-from aigve.metrics.multifaceted.videoscore.functional import build_prompt, prompt_sha256  # noqa: E402
-from aigve.models.videoscore import StrictLoadError, VideoScoreRegressor, last_real_token  # noqa: E402
-from aigve.utils.frames import select_frames  # noqa: E402
+from aigve.metrics.multifaceted.videoscore import ASPECTS, PROMPT_SHA256, REGRESSION_PROMPT, VideoScore
+from aigve.metrics.multifaceted.videoscore.functional import build_prompt, prompt_sha256
+from aigve.models.videoscore import StrictLoadError, VideoScoreRegressor, last_real_token
+from aigve.utils.frames import select_frames
 
 DATA = Path(__file__).resolve().parents[2] / 'data' / 'multifaceted'
 
