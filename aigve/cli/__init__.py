@@ -1,4 +1,4 @@
-"""The ``aigve`` console command: ``aigve run | weights | metrics | serve | cache``.
+"""The ``aigve`` command: ``run | weights | metrics | serve | cache | datasets | agreement | report | export``.
 
 Each face lives in its own module (:mod:`aigve.cli.run`, :mod:`aigve.cli.weights`, :mod:`aigve.cli.metrics`,
 :mod:`aigve.cli.serve`, :mod:`aigve.cli.cache`); this one gathers their parsers. ``python main_aigve.py
@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from aigve.cli.agreement import add_agreement_parser, agreement_command
 from aigve.cli.cache import add_cache_parser, cache_command
+from aigve.cli.datasets import add_datasets_parser, datasets_command
+from aigve.cli.export import add_export_parser, export_command
 from aigve.cli.metrics import add_metrics_parser, list_metrics
+from aigve.cli.report import add_report_parser, report_command
 from aigve.cli.run import add_run_parser, run
 from aigve.cli.serve import add_serve_parser, run_serve
 
@@ -29,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_metrics_parser(sub)
     add_serve_parser(sub)
     add_cache_parser(sub)
+    add_datasets_parser(sub)
+    add_agreement_parser(sub)
+    add_report_parser(sub)
+    add_export_parser(sub)
     return parser
 
 
@@ -42,6 +50,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_serve(args)
     if args.command == 'cache':
         return cache_command(args)
+    faces = dict(datasets=datasets_command, agreement=agreement_command, report=report_command,
+                 export=export_command)
+    if args.command in faces:
+        return faces[args.command](args)
     from aigve.cli.weights import run_weights_command
     return run_weights_command(args)
 

@@ -69,6 +69,8 @@ class AIGVELoop(BaseLoop):
         self.out_file = out_file
         self.fp16 = fp16
         self.failures: list[dict] = []
+        #: video -> the annotation keys its sample carried (``meta``: id, human ratings, groupings)
+        self.meta: dict[str, dict] = {}
         self.num_scored = 0
         self.results: dict[str, Any] | None = None
         self.journal = RunJournal(osp.join(runner.work_dir, 'journal'), runner.timestamp, runner.rank, resume)
@@ -131,8 +133,10 @@ class AIGVELoop(BaseLoop):
         failures += metric_failures
         # dataset order, whatever the number of processes
         failures.sort(key=lambda f: (f.get('video_id') is None, f.get('video_id') or 0))
-        failures = [dict(video=f['video'], reason=f['reason']) for f in failures]
-        self.results = self._results(metrics, failures, num_scored, started, time.perf_counter() - t0)
+        meta = {video: m for part in all_gather_object(self.meta) for video, m in part.items()}
+        failures = [dict(video=f['video'], reason=f['reason'], **({'meta': meta[f['video']]} if f['video'] in meta
+                                                                   else {})) for f in failures]
+        self.results = self._results(metrics, failures, num_scored, started, time.perf_counter() - t0, meta)
         if is_main_process():
             self._write(self.results)
         self.runner.call_hook('after_val_epoch', metrics=metrics)
@@ -146,6 +150,7 @@ class AIGVELoop(BaseLoop):
         self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
         inputs, samples = data_batch['inputs'], data_batch['data_samples']
         ok = [i for i, s in enumerate(samples) if not s.get('failure')]
+        self.meta.update((s['video'], dict(s['meta'])) for s in samples if s.get('meta'))
         for sample in samples:
             if sample.get('failure'):
                 self._record_failure(sample)
@@ -202,7 +207,7 @@ class AIGVELoop(BaseLoop):
         self.failures.append(failure)
 
     def _results(self, metrics: dict, failures: list[dict], num_scored: int, started: datetime.datetime,
-                 seconds: float) -> dict:
+                 seconds: float, meta: dict[str, dict] | None = None) -> dict:
         metric_objs: Sequence[Any] = self.evaluator.metrics
         weights: dict[str, str] = {}
         protocol: dict[str, Any] = {}
@@ -221,6 +226,9 @@ class AIGVELoop(BaseLoop):
             world_size=get_world_size(),
             precision=self.precision)
         per_video = merge_per_video(getattr(m, 'per_video', []) for m in metric_objs)
+        for record in per_video:  # the annotation keys of each video ride along (human ratings, groupings)
+            if (meta or {}).get(record['video']):
+                record['meta'] = meta[record['video']]
         return build_results(metrics, per_video, failures, num_scored, prov)
 
     def _write(self, results: dict) -> None:

@@ -157,8 +157,8 @@ class BaseVideoDataset(BaseDataset):
             return self.pipeline(info)
         except VideoReadError as e:
             return dict(inputs=None, data_samples=dict(video=info['video'], video_id=info['video_id'],
-                                                       failure=str(e)))
+                                                       meta=info.get('meta', {}), failure=str(e)))
         except Exception as e:  # a decoder crashing on a bad file must not stop the run either
             reason = f'{os.path.basename(info["video_path"])}: {type(e).__name__}: {e}'.splitlines()[0]
             return dict(inputs=None, data_samples=dict(video=info['video'], video_id=info['video_id'],
-                                                       failure=reason))
+                                                       meta=info.get('meta', {}), failure=reason))

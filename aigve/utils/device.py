@@ -18,3 +18,24 @@ def resolve_device(device: str | torch.device | None = 'auto') -> torch.device:
             f'`device` must be available, but got {device!r} on a machine without CUDA; '
             "set `device='auto'` or 'cpu' in `val_evaluator`")
     return dev
+
+
+#: the dtype names a config may give a model's weights and activations
+DTYPES = dict(float32=torch.float32, bfloat16=torch.bfloat16, float16=torch.float16)
+
+
+def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    """The torch dtype of ``dtype``: ``'auto'`` is bf16 on CUDA (as the large judges were run) and fp32 elsewhere.
+
+    Raises:
+        ValueError: For a name that is neither ``'auto'`` nor one of :data:`DTYPES`.
+
+    Examples:
+        >>> resolve_dtype('auto', torch.device('cpu')), resolve_dtype('float16', torch.device('cpu'))
+        (torch.float32, torch.float16)
+    """
+    if dtype == 'auto':
+        return torch.bfloat16 if device.type == 'cuda' else torch.float32
+    if dtype not in DTYPES:
+        raise ValueError(f"`dtype` must be 'auto' or one of {sorted(DTYPES)}, but got {dtype!r}")
+    return DTYPES[dtype]

@@ -190,6 +190,72 @@ _MANIFEST: list[WeightSpec] = [
         hf_repo='laion/CLIP-ViT-H-14-laion2B-s32B-b79K',
         hf_revision='main',
         description="LAION CLIP ViT-H/14; PickScore's processor (tokenizer + image preprocessing) comes from here."),
+    # --- TIFA (H-VLM-2): the two optional helper models; no public source states a commit, so 'main'
+    WeightSpec(
+        name='tifa-sbert',
+        filename='sentence-transformers/all-mpnet-base-v2',
+        metric='tifa',
+        license='Apache-2.0',
+        hf_repo='sentence-transformers/all-mpnet-base-v2',
+        hf_revision='main',
+        description="SBERT all-mpnet-base-v2 (transformers AutoModel): TIFA maps a free-form VQA answer to the "
+        'nearest choice with it (tifascore/mc_sbert.py).'),
+    WeightSpec(
+        name='tifa-unifiedqa',
+        filename='allenai/unifiedqa-v2-t5-large-1363200',
+        metric='tifa',
+        license='Apache-2.0 (allenai/unifiedqa code; the model card states none)',
+        hf_repo='allenai/unifiedqa-v2-t5-large-1363200',
+        hf_revision='main',
+        description="UnifiedQA v2 T5-large (AutoModelForSeq2SeqLM): TIFA's optional question filter "
+        '(tifascore/unifiedqa.py, question_filter.py).'),
+    # --- VideoPhy (lead) ---
+    WeightSpec(
+        name='videophy-1',
+        filename='videophysics/videocon_physics',
+        metric='videophy',
+        license='see the model card (LLaMA-7B based)',
+        hf_repo='videophysics/videocon_physics',
+        hf_revision='main',
+        description='VideoCon-Physics (VideoPhy-1 judge): mPLUG-Owl-video, LLaMA-7B, merged weights in '
+                    'pytorch_model.bin; unpinned: no public source here names its commit.'),
+    WeightSpec(
+        name='videophy-2',
+        filename='videophysics/videophy_2_auto',
+        metric='videophy',
+        license='see the model card (LLaMA-7B based)',
+        hf_repo='videophysics/videophy_2_auto',
+        hf_revision='main',
+        description='VideoPhy-2 AutoEval: mPLUG-Owl-video, LLaMA-7B; unpinned: no public source here names its '
+                    'commit.'),
+    # --- VideoScore (lead) ---
+    WeightSpec(
+        name='videoscore-v1.1',
+        filename='TIGER-Lab/VideoScore-v1.1',
+        metric='videoscore',
+        license='MIT',
+        hf_repo='TIGER-Lab/VideoScore-v1.1',
+        hf_revision='dcecee6f43e27307a0fe97abe6faf67fc479badc',
+        description='VideoScore v1.1 (Idefics2-8B regression, 48 frames); the hub main commit "Fix task tag (#1)".'),
+    WeightSpec(
+        name='videoscore-v1',
+        filename='TIGER-Lab/VideoScore',
+        metric='videoscore',
+        license='Apache-2.0',
+        hf_repo='TIGER-Lab/VideoScore',
+        hf_revision='main',
+        description='VideoScore v1 (Idefics2-8B regression, 16 frames); unpinned: no public source here names '
+                    'its current commit.'),
+    # --- VideoScore2 (H-VS2): no public source read here states a commit of the hub repo, so 'main'
+    WeightSpec(
+        name='videoscore2',
+        filename='TIGER-Lab/VideoScore2',
+        metric='videoscore2',
+        license='Apache-2.0',
+        hf_repo='TIGER-Lab/VideoScore2',
+        hf_revision='main',
+        description='VideoScore2 (Qwen2.5-VL-7B, SFT + GRPO on VideoFeedback2; generative, three 1-5 scores); '
+                    'unpinned: no public source here names its commit.'),
     WeightSpec(
         name='gstvqa-konvid',
         filename='training-all-data-GSTVQA-konvid-EXP0-best',
@@ -259,6 +325,122 @@ _MANIFEST: list[WeightSpec] = [
         license='unknown',
         manual_source='not published; request it from the Light-VQA+ authors and pass model_path',
         description='LightVQA+ trained on VEC-QA (file name from the older AIGVE toolkit config).'),
+    # --- VBench motion_smoothness (AMT-S), H-VB-D. Address from VBench's vbench/utils.py (@45e79ec), which
+    # downloads https://huggingface.co/lalala125/AMT/resolve/main/amt-s.pth; no commit or sha256 is published.
+    WeightSpec(
+        name='amt-s',
+        filename='amt-s.pth',
+        metric='vbench',
+        license='CC-BY-NC-4.0 (MCG-NKU/AMT)',
+        hf_repo='lalala125/AMT',
+        hf_revision='main',
+        hf_filename='amt-s.pth',
+        description='AMT-S frame interpolation (Li et al., CVPR 2023; weights under "state_dict", loaded '
+        'strictly): VBench motion_smoothness.'),
+    # --- VBench overall_consistency / temporal_style (ViCLIP) and human_action (UMT), H-VB-C. Addresses from
+    # VBench's pretrained/{viclip,umt}_model/model_path.txt (@45e79ec); no public commit or sha256 is stated.
+    WeightSpec(
+        name='viclip-internvid-10m-flt',
+        filename='ViClip-InternVid-10M-FLT.pth',
+        metric='vbench',
+        license='unspecified (OpenGVLab/VBench_Used_Models states none; InternVideo code is Apache-2.0)',
+        hf_repo='OpenGVLab/VBench_Used_Models',
+        hf_filename='ViClip-InternVid-10M-FLT.pth',
+        description='ViCLIP ViT-L/14 trained on InternVid-10M-FLT (state dict under "model"): VBench '
+        'overall_consistency and temporal_style.'),
+    WeightSpec(
+        name='umt-l16-k400',
+        filename='l16_ptk710_ftk710_ftk400_f16_res224.pth',
+        metric='vbench',
+        license='unspecified (OpenGVLab/VBench_Used_Models states none; unmasked_teacher code is MIT)',
+        hf_repo='OpenGVLab/VBench_Used_Models',
+        hf_filename='l16_ptk710_ftk710_ftk400_f16_res224.pth',
+        description='UMT ViT-L/16 (pre-trained K710, fine-tuned K710 then Kinetics-400, 16 frames, 224 px): '
+        'VBench human_action; converted to transformers VideoMAEForVideoClassification at load time.'),
+    # --- VBench subject_consistency (DINO), aesthetic_quality (CLIP ViT-L/14 + LAION head), H-VB-A.
+    # DINO: the address of facebookresearch/dino hubconf.py dino_vitb16 (@7c446df), which VBench loads through
+    # torch.hub; no sha256 is published. LAION head: LAION-AI/aesthetic-predictor @6d122ad (the file last
+    # changed in 7e37768); its sha256 and size are those of the file in that commit (blob d4135b63).
+    WeightSpec(
+        name='dino-vitb16',
+        filename='dino_vitbase16_pretrain.pth',
+        metric='vbench',
+        license='Apache-2.0',
+        url='https://dl.fbaipublicfiles.com/dino/dino_vitbase16_pretrain/dino_vitbase16_pretrain.pth',
+        description='DINO ViT-B/16 backbone (state dict of vit_base(patch_size=16, num_classes=0)): VBench '
+        'subject_consistency.'),
+    WeightSpec(
+        name='dino-vitb16-hf',
+        filename='facebook/dino-vitb16',
+        metric='vbench',
+        license='Apache-2.0',
+        hf_repo='facebook/dino-vitb16',
+        hf_revision='main',
+        description='The same DINO ViT-B/16 in the transformers ViTModel layout; aigve converts its keys to '
+        "DINO's exactly (pass the folder as model_path)."),
+    WeightSpec(
+        name='clip-vit-large-patch14',
+        filename='openai/clip-vit-large-patch14',
+        metric='clip',
+        license='MIT',
+        hf_repo='openai/clip-vit-large-patch14',
+        hf_revision='main',
+        description='OpenAI CLIP ViT-L/14 (transformers CLIPModel + CLIPProcessor): VBench aesthetic_quality.'),
+    WeightSpec(
+        name='laion-aesthetic-vit-l-14',
+        filename='sa_0_4_vit_l_14_linear.pth',
+        metric='vbench',
+        license='MIT',
+        url='https://raw.githubusercontent.com/LAION-AI/aesthetic-predictor/'
+        '6d122adad522ab246644d9dc1c6d7a3810ee255f/sa_0_4_vit_l_14_linear.pth',
+        sha256='2cd4e60f4f24ae3bcd57b847b13c1f3ba27edc28cc1a7f9ce74ee9f421243cba',
+        size=4071,
+        description='LAION aesthetic predictor v1: nn.Linear(768, 1) on L2-normalised CLIP ViT-L/14 image '
+        'embeddings (keys weight, bias): VBench aesthetic_quality.'),
+    # --- VBench dynamic_degree + static filter (RAFT) and imaging_quality (MUSIQ), H-VB-B.
+    # RAFT: torchvision 0.29 Raft_Large_Weights.C_T_V1 (torchvision loads it with check_hash=True, so 22a6c225
+    # is a verified sha256 prefix; meta `_file_size` 20.129 MB). MUSIQ: pyiqa's default_model_urls['spaq']
+    # (pyiqa/archs/musiq_arch.py @01ae427); the GitHub release tag v0.1-weights holds the same file as the hub
+    # repo chaofengc/IQA-PyTorch-Weights. 358bb6af is the torch-hub style suffix of its name (not verified
+    # against the file by any public code: pyiqa downloads without a hash check).
+    WeightSpec(
+        name='raft-large-c-t-v1',
+        filename='raft_large_C_T_V1-22a6c225.pth',
+        metric='vbench',
+        license='BSD-3-Clause',
+        url='https://download.pytorch.org/models/raft_large_C_T_V1-22a6c225.pth',
+        sha256_prefix='22a6c225',
+        description='torchvision RAFT-large C_T_V1 state_dict (ported from the original RAFT trained on Chairs '
+        '+ Things; about 20 MB): VBench dynamic_degree and the static-video filter.'),
+    WeightSpec(
+        name='musiq-spaq',
+        filename='musiq_spaq_ckpt-358bb6af.pth',
+        metric='vbench',
+        license='Apache-2.0 (Google MUSIQ checkpoint, converted by pyiqa)',
+        url='https://github.com/chaofengc/IQA-PyTorch/releases/download/v0.1-weights/musiq_spaq_ckpt-358bb6af.pth',
+        sha256_prefix='358bb6af',
+        description='MUSIQ (Ke et al., ICCV 2021) trained on SPAQ, in pyiqa\'s key layout (also at '
+        'huggingface.co/chaofengc/IQA-PyTorch-Weights): VBench imaging_quality.'),
+    # --- VLM judges (aigve.models.judges.local_hf), H-VLM-1: local stand-ins for VIEScore's GPT-4o judge.
+    # No public source states a commit for these repos, so they follow `main` (the card says so); pin one with
+    # `revision=` (HFVLMBackend) for a reproducible run.
+    WeightSpec(
+        name='qwen2-vl-2b-instruct',
+        filename='Qwen/Qwen2-VL-2B-Instruct',
+        metric='vlm_judge',
+        license='Apache-2.0',
+        hf_repo='Qwen/Qwen2-VL-2B-Instruct',
+        hf_revision='main',
+        description='Qwen2-VL-2B-Instruct (about 2.2 B parameters, fp32 about 9 GB): a local VLM judge for '
+        'VIEScore / DSG yes-no questions (AutoModelForImageTextToText + chat template).'),
+    WeightSpec(
+        name='llava-onevision-qwen2-0.5b-ov',
+        filename='llava-hf/llava-onevision-qwen2-0.5b-ov-hf',
+        metric='vlm_judge',
+        license='Apache-2.0',
+        hf_repo='llava-hf/llava-onevision-qwen2-0.5b-ov-hf',
+        hf_revision='main',
+        description='LLaVA-OneVision 0.5B (transformers port): a small local VLM judge that fits a CPU.'),
 ]
 
 #: Manifest: name -> spec. Add entries with :func:`register_weights` or in ``_MANIFEST`` above.

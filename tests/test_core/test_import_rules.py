@@ -27,10 +27,13 @@ ALLOWED: dict[str, set[str]] = {
     'tools': {'root', 'registry', 'utils', 'core'},
     'service': {'root', 'utils', 'core', 'tools'},
     'client': {'root', 'utils', 'tools'},
-    'cli': {'root', 'registry', 'utils', 'datasets', 'models', 'core', 'metrics', 'tools', 'service', 'client'},
+    'results': {'root', 'utils', 'tools'},
+    'cli': {'root', 'registry', 'utils', 'datasets', 'models', 'core', 'metrics', 'tools', 'service', 'client',
+            'results'},
 }
 PARTS = {'registry': 'registry', 'client': 'client', 'utils': 'utils', 'datasets': 'datasets', 'models': 'models',
-         'core': 'core', 'metrics': 'metrics', 'tools': 'tools', 'service': 'service', 'cli': 'cli'}
+         'core': 'core', 'metrics': 'metrics', 'tools': 'tools', 'service': 'service', 'cli': 'cli',
+         'results': 'results'}
 
 
 def find_modules(root: Path, package: str = 'aigve') -> dict[str, tuple[Path, bool]]:

@@ -12,6 +12,7 @@ from mmengine.logging import print_log
 
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
 from aigve.registry import METRICS
+from aigve.utils.device import resolve_dtype
 from aigve.utils.frames import select_frames
 from aigve.utils.lazy_video import materialize, subset
 
@@ -48,11 +49,7 @@ class _MplugOwlJudge(BaseVideoMetric):
         for name, value in (('num_frames', num_frames), ('videos_per_batch', videos_per_batch)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f'`{name}` must be a positive int, but got {value!r}; check `val_evaluator`')
-        dtypes = dict(float32=torch.float32, bfloat16=torch.bfloat16, float16=torch.float16)
-        if dtype != 'auto' and dtype not in dtypes:
-            raise ValueError(f"`dtype` must be 'auto' or one of {sorted(dtypes)}, but got {dtype!r}")
-        self.dtype = (torch.bfloat16 if self.device.type == 'cuda' else torch.float32) if dtype == 'auto' \
-            else dtypes[dtype]
+        self.dtype = resolve_dtype(dtype, self.device)
         self.num_frames = num_frames
         self.videos_per_batch = videos_per_batch
 
