@@ -137,6 +137,23 @@ class AIGVEClient:
                      for f in files]
             return self._call('POST', url, data=data, files=parts, timeout=self.timeout * 10)
 
+    # ---------------------------------------------------------------- the older service's endpoints
+    def legacy_help(self) -> dict:
+        """``GET /help`` (the older service's usage text)."""
+        return self._call('GET', '/help')
+
+    def legacy_run(self, body: dict, timeout: float = 3600.0) -> dict:
+        """``POST /run`` with the older JSON body; waits up to ``timeout`` seconds for the answer."""
+        return self._call('POST', '/run', json=body, timeout=timeout)
+
+    def legacy_run_upload(self, paths: Iterable[str | os.PathLike], fields: dict, timeout: float = 7200.0) -> dict:
+        """``POST /run_upload`` (multipart ``videos`` + the older form fields)."""
+        data = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in fields.items() if v is not None}
+        with contextlib.ExitStack() as stack:
+            parts = [('videos', (f.name, stack.enter_context(open(f, 'rb')), 'application/octet-stream'))
+                     for f in video_files(paths)]
+            return self._call('POST', '/run_upload', data=data, files=parts, timeout=timeout)
+
     def cancel(self, job_id: str) -> dict:
         """Cancel a queued or running job."""
         return self._call('DELETE', f'/jobs/{job_id}')
@@ -175,3 +192,24 @@ class AIGVEClient:
         if job['state'] != 'succeeded':
             raise ServiceError(f"job {job['id']} {job['state']}: {job.get('error')}")
         return self.results(job['id'])
+
+
+def save_artifacts(result: dict, save_dir: str | os.PathLike) -> list[Path]:
+    """Save the ``artifacts`` of an older-style answer as the older client did: ``json`` (indented),
+    else ``text``, else a string ``content``; others are skipped. Returns the files written."""
+    saved: list[Path] = []
+    folder = Path(save_dir)
+    for art in result.get('artifacts') or []:
+        if isinstance(art.get('json'), (dict, list)):
+            text = json.dumps(art['json'], indent=2)
+        elif isinstance(art.get('text'), str):
+            text = art['text']
+        elif isinstance(art.get('content'), str):
+            text = art['content']
+        else:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / os.path.basename(art.get('name') or 'artifact.json')
+        target.write_text(text, encoding='utf-8')
+        saved.append(target)
+    return saved

@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(missing_config_message(args.config))
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher, args.strict, args.out,
                       args.resume)
     results = evaluate_config(cfg, verbose=getattr(args, 'verbose', False))
@@ -51,6 +53,28 @@ def run(args: argparse.Namespace) -> int:
     if int(os.environ.get('RANK', '0')) == 0:
         print_run_summary(results, osp.join(cfg.work_dir, 'results.json'))
     return 0
+
+
+def missing_config_message(config: str) -> str:
+    """``config not found`` with the closest config names (from the path's folder, else ``configs/``).
+
+    Examples:
+        >>> 'clip_sim.py' in missing_config_message('configs/clipsimm.py')
+        True
+    """
+    import difflib
+    from pathlib import Path
+
+    from aigve.tools.run_config import default_configs_dir
+
+    path = Path(config)
+    folder = path.parent if path.parent.is_dir() and any(path.parent.glob('*.py')) else default_configs_dir()
+    names = sorted(p.name for p in folder.glob('*.py'))
+    close = difflib.get_close_matches(path.name if path.suffix else path.name + '.py', names, n=3, cutoff=0.5)
+    shown = str(folder) if folder.is_absolute() and folder != path.parent else osp.relpath(folder)
+    hint = (f"; did you mean: {', '.join(osp.join(shown, c) for c in close)}?" if close
+            else f'; configs live in {shown}/, e.g. {osp.join(shown, "fvd.py")}')
+    return f'config not found: {config}{hint}'
 
 
 def print_run_summary(results: dict, results_path: str) -> None:

@@ -18,6 +18,9 @@ def add_serve_parser(subparsers: Any) -> None:
     p.add_argument('--data-dir', help='job store, job folders and uploads (default: $AIGVE_HOME/service)')
     p.add_argument('--data-root', action='append', dest='data_roots', metavar='DIR',
                    help='server folder that path jobs may read; repeat for several (default: none)')
+    p.add_argument('--output-root', action='append', dest='output_roots', metavar='DIR',
+                   help='server folder where the older API\'s out_json / stage_dataset may write; repeat for several '
+                        '(default: none, such writes are refused)')
     p.add_argument('--max-workers', type=int, help='jobs running at once (default: 1)')
     p.add_argument('--token', help='require `Authorization: Bearer <token>` (prefer AIGVE_SERVICE_TOKEN)')
     p.add_argument('--max-file-mb', type=float, help='largest uploaded file (default: 512)')
@@ -36,7 +39,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from aigve.service.settings import ServiceSettings
 
     settings = ServiceSettings.from_env(
-        data_dir=args.data_dir, data_roots=args.data_roots, max_workers=args.max_workers, token=args.token,
+        data_dir=args.data_dir, data_roots=args.data_roots, output_roots=args.output_roots,
+        max_workers=args.max_workers, token=args.token,
         max_file_mb=args.max_file_mb, max_request_mb=args.max_request_mb, retention_hours=args.retention_hours,
         auto_resume=args.auto_resume)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)

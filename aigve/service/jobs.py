@@ -50,6 +50,7 @@ class JobOptions:
         generated_suffixes: Suffixes marking generated videos (folder and upload inputs).
         pairing: ``'auto'``, ``'pairs'`` or ``'none'`` (see :func:`aigve.tools.pairing.select_entries`).
         prompts: Generated video file name -> text prompt (folder and upload inputs).
+        pad: Pad videos shorter than ``num_frames`` (``'repeat_last'``, ``'loop'``); the older ``pad`` field.
     """
 
     metrics: list[str] = field(default_factory=list)
@@ -62,6 +63,7 @@ class JobOptions:
     generated_suffixes: list[str] | None = None
     pairing: str = 'auto'
     prompts: dict[str, str] = field(default_factory=dict)
+    pad: str | None = None
 
 
 def refuse_unless(cond: bool, status: int, message: str) -> None:
@@ -226,7 +228,8 @@ class JobFactory:
             config = write_run_config(
                 job_dir / INPUTS_DIR / CONFIG_NAME, data_root=str(data_root), ann_file=str(ann_path), metrics=metrics,
                 config=opts.config, with_reference=needs_ref and has_ref, max_seconds=opts.max_seconds,
-                num_frames=opts.num_frames, strategy=opts.frame_strategy, num_workers=self.settings.job_num_workers,
+                num_frames=opts.num_frames, strategy=opts.frame_strategy, pad=opts.pad,
+                num_workers=self.settings.job_num_workers,
                 progress_interval=self.settings.progress_interval, configs_dir=self.settings.configs_dir,
                 allowed_roots=[str(job_dir.resolve())] if kind == 'upload' else
                 [str(r) for r in self.settings.resolved_roots])

@@ -16,9 +16,12 @@ def probe() -> dict[str, Any]:
     try:
         import torch
 
-        cuda = torch.cuda.is_available()
-        out.update(torch=torch.__version__, cuda_available=cuda, cuda_version=torch.version.cuda,
-                   device_count=torch.cuda.device_count() if cuda else 0, device='cuda' if cuda else 'cpu')
+        cuda = torch.cuda.is_available() and torch.cuda.device_count() > 0
+        # ``cuda_version`` is the runtime's CUDA only when a GPU is usable (the older service's meaning);
+        # the CUDA version the torch build was compiled for is ``cuda_build``, whatever the machine
+        out.update(torch=torch.__version__, cuda_available=cuda, cuda_version=torch.version.cuda if cuda else None,
+                   cuda_build=torch.version.cuda, device_count=torch.cuda.device_count() if cuda else 0,
+                   device='cuda' if cuda else 'cpu')
     except Exception as e:  # a broken torch must still give an answer
         out['errors'].append(f'torch: {type(e).__name__}: {e}')
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import platform
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +20,12 @@ from aigve.service.security import sanitize_filename
 from aigve.service.settings import ServiceSettings
 from aigve.service.state import Service
 from aigve.service.store import FINISHED, SUCCEEDED
-from aigve.service.workers import log_tail
+from aigve.service.workers import log_tail, package_parent
+
+
+def legacy_script_exists() -> bool:
+    """The older ``/healthz``'s ``script_exists``: whether ``scripts/prepare_annotations.py`` is installed."""
+    return (Path(package_parent()) / 'scripts' / 'prepare_annotations.py').is_file()
 
 
 def add_job_routes(app: FastAPI, api: APIRouter, svc: Callable[[], Service], settings: ServiceSettings) -> None:
@@ -35,11 +41,18 @@ def add_job_routes(app: FastAPI, api: APIRouter, svc: Callable[[], Service], set
                 versions[dist] = metadata.version(dist)
             except metadata.PackageNotFoundError:
                 versions[dist] = None
-        return dict(status='ok', ready=probe is not None, versions=versions,
-                    device=(probe or {}).get('device'), cuda_available=(probe or {}).get('cuda_available'),
-                    cuda_version=(probe or {}).get('cuda_version'), device_count=(probe or {}).get('device_count'),
-                    probe_errors=(probe or {}).get('errors'), jobs=service.store.counts(),
-                    max_workers=settings.max_workers, auth=bool(settings.token))
+        found = probe or {}
+        versions['torch_cuda_build'] = found.get('cuda_build')
+        torch_errors = [e for e in found.get('errors') or [] if e.startswith('torch:')]
+        # the older service's keys: python, cwd (here the service's data folder), script_exists, torch, torch_error
+        return dict(status='ok', ready=probe is not None, versions=versions, python=sys.version,
+                    cwd=str(Path(settings.data_dir).resolve()), script_exists=legacy_script_exists(),
+                    torch=found.get('torch', versions.get('torch')),
+                    torch_error=torch_errors[0] if torch_errors else None,
+                    device=found.get('device'), cuda_available=found.get('cuda_available'),
+                    cuda_version=found.get('cuda_version') if found.get('cuda_available') else None,
+                    device_count=found.get('device_count'), probe_errors=found.get('errors'),
+                    jobs=service.store.counts(), max_workers=settings.max_workers, auth=bool(settings.token))
 
     @api.get('/metrics', summary='registered metrics and their cards')
     async def metrics() -> dict:
@@ -90,8 +103,9 @@ def add_job_routes(app: FastAPI, api: APIRouter, svc: Callable[[], Service], set
         service = svc()
         return service.view(service.job_or_404(job_id))
 
-    @api.get('/jobs/{job_id}/results', summary='the results JSON of a finished job')
-    async def get_results(job_id: str) -> FileResponse:
+    @api.get('/jobs/{job_id}/results', response_model=None,
+             summary='the results JSON of a finished job, or (format=html) its self-contained HTML report')
+    async def get_results(job_id: str, format: Literal['json', 'html'] = 'json') -> object:
         service = svc()
         job = service.job_or_404(job_id)
         if job['state'] != SUCCEEDED:
@@ -100,6 +114,15 @@ def add_job_routes(app: FastAPI, api: APIRouter, svc: Callable[[], Service], set
         path = Path(job['work_dir']) / 'results.json'
         if not path.is_file():
             raise RequestRefused(410, f'the results of job {job_id} are gone (deleted from {path})')
+        if format == 'html':  # aigve.tools.report: matplotlib + the decoders for thumbnails, never torch
+            from fastapi.responses import HTMLResponse
+
+            from aigve.tools.report import report_for_results
+            work = Path(job['work_dir'])
+            page = await run_in_threadpool(report_for_results, path, cards=await service.probe.cards(),
+                                           video_roots=[work / 'uploads'], ann_file=work / 'inputs' / 'annotation.json',
+                                           title=f'aigve job {job_id}')
+            return HTMLResponse(page)
         return FileResponse(path, media_type='application/json', filename=f'{job_id}_results.json')
 
     @api.get('/jobs/{job_id}/log', response_class=PlainTextResponse, summary='the end of the run log')

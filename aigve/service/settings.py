@@ -42,8 +42,13 @@ class ServiceSettings:
         poll_interval: Seconds between two passes of the scheduler. Defaults to 0.2.
         auto_resume: Requeue jobs interrupted by a restart, instead of waiting for ``POST /jobs/{id}/resume``.
             Defaults to False.
-        compat_wait_seconds: How long ``POST /run`` and ``/run_upload`` wait for their job before answering
-            with the job id only. Defaults to 3600.
+        compat_wait_seconds: How long ``POST /run`` waits for its jobs before answering ``returncode`` 124
+            with the job ids and URLs in ``stderr``; under the older client's 3600 s request timeout so that it
+            gets an answer. Defaults to 3540.
+        compat_upload_wait_seconds: The same for ``POST /run_upload`` (the older client waits 7200 s).
+            Defaults to 7080.
+        output_roots: Server folders that the older ``/run`` fields ``out_json`` and ``stage_dataset`` may
+            write into (symlinks resolved; 403 outside). Empty: those fields are refused. Defaults to none.
     """
 
     data_dir: str = field(default_factory=_default_data_dir)
@@ -60,7 +65,9 @@ class ServiceSettings:
     progress_interval: float = 1.0
     poll_interval: float = 0.2
     auto_resume: bool = False
-    compat_wait_seconds: float = 3600
+    compat_wait_seconds: float = 3540
+    compat_upload_wait_seconds: float = 7080
+    output_roots: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_workers < 1:
@@ -84,6 +91,11 @@ class ServiceSettings:
         """The data roots with symlinks resolved."""
         return tuple(Path(r).expanduser().resolve() for r in self.data_roots if r)
 
+    @property
+    def resolved_output_roots(self) -> tuple[Path, ...]:
+        """The output roots with symlinks resolved."""
+        return tuple(Path(r).expanduser().resolve() for r in self.output_roots if r)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ServiceSettings:
         """Settings from ``AIGVE_SERVICE_*`` variables, then ``overrides`` (None values ignored)."""
@@ -95,9 +107,10 @@ class ServiceSettings:
                 continue
             values[f.name] = _parse(f.name, raw, cls.__dataclass_fields__[f.name].type)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if isinstance(values.get('data_roots'), (list, str)):
-            roots = values['data_roots']
-            values['data_roots'] = tuple(roots.split(os.pathsep) if isinstance(roots, str) else roots)
+        for key in ('data_roots', 'output_roots'):
+            if isinstance(values.get(key), (list, str)):
+                roots = values[key]
+                values[key] = tuple(roots.split(os.pathsep) if isinstance(roots, str) else roots)
         return replace(cls(), **values)
 
 

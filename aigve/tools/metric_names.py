@@ -17,6 +17,12 @@ LEGACY_NAMES: dict[str, tuple[str, ...]] = {
 }
 #: the older toolkit's ``--metrics all``
 LEGACY_ALL = ('fid', 'is', 'fvd')
+#: the older toolkit's own categories and the metrics they held (its ``--list-metrics``); they keep that set
+#: (``distribution_based`` is FID, IS, FVD, without the KID of our ``distribution`` family)
+LEGACY_CATEGORIES: dict[str, tuple[str, ...]] = {
+    'distribution_based': ('fid', 'is', 'fvd'),
+    'nn_based_video': ('gstvqa', 'simplevqa', 'lightvqa+'),
+}
 #: the older toolkit's ``--categories`` -> our metric families (``aigve.metrics.<family>``)
 CATEGORY_ALIASES: dict[str, str] = {
     'distribution_based': 'distribution',
@@ -103,6 +109,11 @@ def expand_metric_request(metrics: str | Sequence[str] | None, categories: str |
     out += resolve_metric_names(names, cards)
     families = sorted({c.get('family', '') for c in cards})
     for cat in split(categories):
+        if cat.lower() in LEGACY_CATEGORIES:
+            index = _index(cards)
+            legacy = [n for n in LEGACY_CATEGORIES[cat.lower()] if any(c.lower() in index for c in LEGACY_NAMES[n])]
+            out += [n for n in resolve_metric_names(legacy, cards) if n not in out]
+            continue
         family = CATEGORY_ALIASES.get(cat.lower(), cat.lower())
         if family not in families:
             raise KeyError(f'category {cat!r} is unknown; families with registered metrics: {", ".join(families)} '
@@ -111,3 +122,11 @@ def expand_metric_request(metrics: str | Sequence[str] | None, categories: str |
     if not out:
         raise ValueError('no metric selected; give `metrics` (e.g. TemporalFlickering) or `categories`')
     return out
+
+
+def legacy_metrics_text() -> str:
+    """The older toolkit's ``prepare_annotations.py --list-metrics`` output, as it printed it."""
+    lines = ['Available categories:']
+    lines += [f"  - {cat}: {', '.join(names)}" for cat, names in LEGACY_CATEGORIES.items()]
+    names = [n for group in LEGACY_CATEGORIES.values() for n in group]
+    return '\n'.join(lines + ['All metrics:', '  ' + ', '.join(names)]) + '\n'

@@ -45,26 +45,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--max-seconds', type=float, help='evaluate only the first S seconds of each video '
                    '(at its real fps; recorded in the annotation, applied by --compute)')
     p.add_argument('--compute', action='store_true', help='evaluate the metrics with `aigve run`')
-    p.add_argument('--metrics', help='comma-separated metrics for --compute (registry key or prefix; '
-                   "'all' = FID, IS, FVD)")
+    p.add_argument('--metrics', help='comma-separated metrics for --compute (registry key or prefix, or the older '
+                   "names fid, is, fvd, gstvqa, simplevqa, lightvqa+; 'all' = FID, IS, FVD, the default when neither "
+                   '--metrics nor --categories is given)')
     p.add_argument('--categories', help='comma-separated families for --compute: distribution, video_quality, '
                    'text_video, vbench (older names distribution_based, nn_based_video accepted)')
     p.add_argument('--work-dir', help='folder of the --compute run (default: <annotation folder>/aigve_run)')
     p.add_argument('--device', help="force a device for --compute, e.g. 'cpu' (hides CUDA from the run)")
     p.add_argument('--list-metrics', action='store_true', help='list the registered metrics and exit')
+    old = p.add_argument_group("the older script's options")
+    old.add_argument('--max-len', type=int, help='evaluate only the first N frames of each video (overridden by '
+                     '--max-seconds)')
+    old.add_argument('--fps', type=float, default=25.0, help='with --max-seconds: the frame rate assumed for a '
+                     "file whose own rate is unknown; every other file uses its real fps (default: %(default)s)")
+    old.add_argument('--pad', action='store_true', help='with --max-len: pad shorter videos to N frames (by repeating '
+                     'the last frame)')
+    old.add_argument('--use-cpu', action='store_true', help='same as --device cpu')
+    for flag, metric in LEGACY_MODEL_FLAGS.items():
+        old.add_argument(flag, metavar='PATH', help=f'checkpoint of {metric} (its `model_path`)')
+    old.add_argument('--lightvqa-plus-swin', metavar='PATH', help='accepted and unused: our LightVQAPlus has no '
+                     'separate Swin checkpoint')
     return p
 
 
-def _list_metrics() -> int:
-    from aigve.tools.metric_names import registered_cards
+#: the older script's checkpoint options -> the metric whose ``model_path`` they set
+LEGACY_MODEL_FLAGS = {'--fvd-model': 'FVD', '--gstvqa-model': 'GSTVQA', '--simplevqa-model': 'SimpleVQA',
+                      '--lightvqa-plus-model': 'LightVQAPlus'}
 
+
+def _list_metrics() -> int:
+    from aigve.tools.metric_names import legacy_metrics_text, registered_cards
+
+    print(legacy_metrics_text(), end='')  # the older script's listing, then ours
+    print('Registered metrics:')
     for c in registered_cards():
         flags = [f for f in ('needs_reference', 'needs_prompt', 'set_level') if c.get(f)]
         print(f"{c['name']:<24} {c.get('family', ''):<14} {', '.join(flags) or '-':<30} {c.get('summary', '')}")
     return 0
 
 
-def _report(result, info: dict[str, dict], max_seconds: float | None) -> None:
+def _report(result, info: dict[str, dict], max_seconds: float | None, fallback_fps: float = 25.0) -> None:
     from aigve.utils.frames import frames_within_seconds
 
     print(f'{len(result.pairs)} pairs', file=sys.stderr)
@@ -77,10 +97,14 @@ def _report(result, info: dict[str, dict], max_seconds: float | None) -> None:
     for name, i in info.items():
         if 'error' in i:
             print(f'unreadable: {i["error"]}', file=sys.stderr)
+        elif max_seconds is not None and not i.get('fps'):
+            kept = min(i['num_frames'], max(1, round(max_seconds * fallback_fps)))
+            print(f'{name}: {i["num_frames"]} frames, frame rate unknown: keeping the first {kept} '
+                  f'({max_seconds:g} s at --fps {fallback_fps:g})', file=sys.stderr)
         elif max_seconds is not None:
             kept = frames_within_seconds(i['num_frames'], i['fps'], max_seconds)
             print(f'{name}: {i["num_frames"]} frames at {i["fps"]:.3f} fps, keeping the first {kept} '
-                  f'({max_seconds:g} s)', file=sys.stderr)
+                  f'({max_seconds:g} s at the file\'s own fps)', file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,13 +120,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().error('--link needs --stage-dataset')
     if args.max_seconds is not None and args.max_seconds <= 0:
         build_parser().error(f'--max-seconds must be positive, but got {args.max_seconds}')
+    if args.max_len is not None and args.max_len <= 0:
+        build_parser().error(f'--max-len must be positive, but got {args.max_len}')
+    if args.fps is not None and args.fps <= 0:
+        build_parser().error(f'--fps must be positive, but got {args.fps}')
+    if args.lightvqa_plus_swin:
+        print('warning: --lightvqa-plus-swin is not used: our LightVQAPlus loads no separate Swin checkpoint',
+              file=sys.stderr)
     input_dir = Path(args.input_dir)
     suffixes = parse_suffixes(args.generated_suffixes)
     result = scan_folder(input_dir, suffixes)
     entries = select_entries(result, args.pairing)
     names = sorted({e[k] for e in entries for k in ('video_path_pd', 'video_path_gt') if e.get(k)})
     info = probe_videos(input_dir, names) if args.max_seconds is not None else {}
-    _report(result, info, args.max_seconds)
+    _report(result, info, args.max_seconds, args.fps)
+    args.unknown_fps = any(not i.get('fps') for i in info.values() if 'error' not in i)
     if not entries:
         print(f'error: no video to evaluate in {input_dir} (suffixes: {", ".join(suffixes)})', file=sys.stderr)
         return 1
@@ -130,13 +162,30 @@ def _compute(args: argparse.Namespace, data_root: Path, ann_path: Path, has_refe
     from aigve.tools.run_config import metric_entry, write_run_config
 
     cards = registered_cards()
-    names = expand_metric_request(args.metrics, args.categories, cards)
+    metrics = args.metrics if (args.metrics or args.categories) else 'all'  # the older script's default
+    names = expand_metric_request(metrics, args.categories, cards)
     needs_ref = any(c.get('needs_reference') for c in cards if c['name'] in names)
     work_dir = Path(args.work_dir) if args.work_dir else ann_path.parent / 'aigve_run'
+    options: dict[str, dict] = {}
+    for flag, metric in LEGACY_MODEL_FLAGS.items():
+        value = getattr(args, flag[2:].replace('-', '_'))
+        if value and metric in names:
+            options[metric] = dict(model_path=str(Path(value).expanduser().resolve()))
+        elif value:
+            print(f'warning: {flag} is not used: {metric} is not among the metrics ({", ".join(names)})',
+                  file=sys.stderr)
+    frames: dict = dict(max_seconds=args.max_seconds)
+    if args.max_seconds is not None and getattr(args, 'unknown_fps', False):
+        frames.update(num_frames=max(1, round(args.max_seconds * args.fps)), strategy='first')
+    elif args.max_seconds is None and args.max_len:
+        frames.update(num_frames=args.max_len, strategy='first', pad='repeat_last' if args.pad else None)
+        print(f'--max-len {args.max_len}: the first {args.max_len} frames of each video'
+              + (' (shorter ones padded by repeating the last frame)' if args.pad else ''), file=sys.stderr)
     config = write_run_config(work_dir / 'inputs' / 'run_config.py', data_root=str(data_root.resolve()),
-                              ann_file=str(ann_path.resolve()), metrics=[metric_entry(n) for n in names],
-                              with_reference=needs_ref and has_reference, max_seconds=args.max_seconds)
-    if args.device == 'cpu':
+                              ann_file=str(ann_path.resolve()),
+                              metrics=[metric_entry(n, options.get(n)) for n in names],
+                              with_reference=needs_ref and has_reference, **frames)
+    if args.device == 'cpu' or args.use_cpu:
         os.environ['CUDA_VISIBLE_DEVICES'] = ''
     print(f'evaluating {", ".join(names)}: aigve run {config} --work-dir {work_dir}', file=sys.stderr)
     results = evaluate_config(config, work_dir=str(work_dir))

@@ -131,7 +131,7 @@ def resolve_metric_config(name: str, configs_dir: str | os.PathLike | None = Non
 
 
 def pipeline(with_reference: bool, max_seconds: float | None = None, num_frames: int | None = None,
-             strategy: str = 'all', allowed_roots: Sequence[str] | None = None) -> list[dict]:
+             strategy: str = 'all', allowed_roots: Sequence[str] | None = None, pad: str | None = None) -> list[dict]:
     """The frame pipeline: open (only inside ``allowed_roots`` when given), sample (``max_seconds`` at each
     file's real fps), decode, pack."""
     if strategy not in STRATEGIES:
@@ -145,6 +145,8 @@ def pipeline(with_reference: bool, max_seconds: float | None = None, num_frames:
         sample['num_frames'] = int(num_frames)
     if max_seconds is not None:
         sample['max_seconds'] = float(max_seconds)
+    if pad is not None:
+        sample['pad'] = str(pad)
     open_video: dict[str, Any] = dict(type='OpenVideo', with_reference=bool(with_reference))
     if allowed_roots is not None:
         open_video['allowed_roots'] = [str(r) for r in allowed_roots]
@@ -157,7 +159,7 @@ def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
                      strategy: str = 'all', num_workers: int | None = None, batch_size: int | None = None,
                      progress_interval: float | None = None,
                      configs_dir: str | os.PathLike | None = None,
-                     allowed_roots: Sequence[str | os.PathLike] | None = None) -> Path:
+                     allowed_roots: Sequence[str | os.PathLike] | None = None, pad: str | None = None) -> Path:
     """Write a run config to ``path`` (fixed text) and its values to ``<stem>.data.json`` beside it.
 
     Args:
@@ -179,6 +181,8 @@ def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
         allowed_roots: Folders ``OpenVideo`` requires every video inside when it opens it (the service's data
             roots, or the job folder for uploads); only for the pipeline written here, not with ``config``.
             Defaults to None (no check).
+        pad: ``SampleFrames`` padding of short videos to ``num_frames`` (``'repeat_last'``, ``'loop'``).
+            Defaults to None.
 
     Returns:
         Path: ``path``.
@@ -198,7 +202,7 @@ def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
              f'# Every value is in {data_name} beside this file (read as JSON data, never templated).']
     loader: dict[str, Any] = dict(dataset=dict(data_root=str(data_root), ann_file=str(ann_file)))
     if config:
-        if max_seconds is not None or num_frames is not None or strategy != 'all':
+        if max_seconds is not None or num_frames is not None or strategy != 'all' or pad is not None:
             raise ValueError('`max_seconds`/`num_frames`/`frame_strategy` cannot be combined with `config`: '
                              'the named config sets its own frame pipeline')
         bases = [str(resolve_metric_config(config, folder).resolve())]
@@ -210,7 +214,7 @@ def write_run_config(path: str | os.PathLike, *, data_root: str, ann_file: str,
         bases = [str((folder / RUNTIME_BASE).resolve()), str((folder / DATASET_BASE).resolve())]
         loader['dataset']['pipeline'] = pipeline(with_reference, max_seconds, num_frames, strategy,
                                                  [os.fspath(r) for r in allowed_roots] if allowed_roots is not None
-                                                 else None)
+                                                 else None, pad=pad)
     if num_workers is not None:
         loader['num_workers'] = int(num_workers)
         loader['persistent_workers'] = False

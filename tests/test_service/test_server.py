@@ -144,7 +144,8 @@ def test_metrics_help_and_legacy_run(server, video_set):
                                  fvd_model='/weights/fvd.pth'), timeout=300).json()
     assert r['returncode'] == 0, r['stderr']
     assert r['cmd'].startswith('python -m aigve.cli run ')
-    assert [a['name'] for a in r['artifacts']] == ['results.json', 'annotation.json']
+    assert [a['name'] for a in r['artifacts']] == ['results.json', 'temporal_flickering_results.json',
+                                                   'annotation.json', 'cdfvd_results.json']  # /run: CD-FVD too
     assert r['artifacts'][0]['content']['num_videos']['scored'] == 3
     assert any('fvd_model' in n for n in r['notes'])
     assert c.post('/run', json=dict(input_dir=str(video_set['clips']), compute=True, metrics='temporal_flickering',
