@@ -149,5 +149,7 @@ def test_reference_example():
 
     prompt = ('Near the Elephant Gate village, they approach the haunted house at night. Rajiv feels anxious, but '
               'Bhavesh encourages him. As they reach the house, a mysterious sound in the air adds to the suspense.')
-    scores = VideoScore(device='cuda').score(read_video(path), prompt=prompt)
+    frames, _ = read_video(path)  # (N, H, W, 3) uint8
+    video = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
+    scores = VideoScore(device='cuda').score(video, prompt=prompt)
     assert list(scores.values()) == pytest.approx([2.328, 2.484, 2.562, 1.969, 2.594], abs=0.1)
