@@ -108,6 +108,14 @@ class BaseVideoMetric(BaseMetric):
             summary=(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else '',
         )
 
+    # ------------------------------------------------------------------------------ before the loop
+    def prepare(self, prompts: Sequence[str]) -> None:
+        """Called by the loop once, before the first batch, with every distinct prompt of the dataset.
+
+        For work done once per prompt rather than per video (TIFA's and DSG's question generation), so that it
+        runs in the main process before any video is scored, not in dataset workers. Default: nothing.
+        """
+
     # ------------------------------------------------------------------------------ per-video path
     def score_batch(self, videos: Sequence[torch.Tensor],
                     samples: Sequence[dict]) -> list[dict[str, float] | Unscorable]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from mmengine.dist import all_gather_object, get_world_size, is_main_process
+from mmengine.dist import all_gather_object, barrier, get_world_size, is_main_process
 from mmengine.logging import print_log
 from mmengine.runner.amp import autocast
 from mmengine.runner.base_loop import BaseLoop
@@ -111,6 +111,7 @@ class AIGVELoop(BaseLoop):
         self.runner.call_hook('before_val_epoch')
         batches = self._batches if self._batches is not None else iter(self.dataloader)
         self._batches = None
+        self._prepare_metrics()
         for idx, data_batch in enumerate(batches):
             self.run_iter(idx, data_batch)
         num_scored = sum(all_gather_object(self.num_scored))
@@ -142,6 +143,24 @@ class AIGVELoop(BaseLoop):
         self.runner.call_hook('after_val_epoch', metrics=metrics)
         self.runner.call_hook('after_val')
         return metrics
+
+    def _prepare_metrics(self) -> None:
+        """Hand every distinct prompt of the dataset to each metric's ``prepare`` (once, before any batch)."""
+        dataset = self.dataloader.dataset
+        get = getattr(dataset, 'get_data_info', None)
+        if get is None:
+            return
+        prompts = list(dict.fromkeys(p for p in (get(i).get('prompt') for i in range(len(dataset)))
+                                     if isinstance(p, str) and p))
+        # the main process first, so that the others find its work in the on-disk caches (one paid call per prompt)
+        for turn in (True, False):
+            if is_main_process() is turn:
+                for metric in self.evaluator.metrics:
+                    prepare = getattr(metric, 'prepare', None)
+                    if callable(prepare):
+                        prepare(prompts)
+            if get_world_size() > 1 and turn:
+                barrier()
 
     @torch.no_grad()
     def run_iter(self, idx: int, data_batch: dict) -> None:

@@ -357,3 +357,51 @@ def test_strict_stops_at_a_failure_a_set_level_metric_reports_at_the_end(tmp_pat
     assert 'short.mkv' in last and 'only 2 frames' in last and '--strict' in last, proc.stderr[-2000:]
     assert 'Traceback' not in proc.stderr
     assert not (tmp_path / 'wd/results.json').exists()
+
+
+def test_metrics_prepare_with_every_prompt_before_the_first_batch(tmp_path):
+    """Per-prompt work (TIFA/DSG question generation) runs once, in the main process, before any video."""
+    pkg = tmp_path / 'prep_pkg'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'metrics.py').write_text(textwrap.dedent('''
+        from aigve.core import BaseVideoMetric
+        from aigve.registry import METRICS
+
+        @METRICS.register_module()
+        class PromptsFirst(BaseVideoMetric):
+            default_prefix = 'prompts_first'
+            needs_prompt = True
+
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.prepared = None
+
+            def prepare(self, prompts):
+                assert self.prepared is None, 'prepared twice'
+                self.prepared = list(prompts)
+
+            def score_batch(self, videos, samples):
+                assert self.prepared == ['a cat', 'a dog'], self.prepared
+                return [dict(known=float(s['prompt'] in self.prepared)) for s in samples]
+    '''))
+    (tmp_path / 'v').mkdir()
+    for name in ('a.mkv', 'b.mkv', 'c.mkv'):
+        write_lossless(tmp_path / 'v' / name, synthetic_frames(2, 16, 16))
+    ann = dict(data_list=[dict(video_path_pd=f'v/{n}', prompt_gt=p)
+                          for n, p in (('a.mkv', 'a cat'), ('b.mkv', 'a dog'), ('c.mkv', 'a cat'))])
+    (tmp_path / 'ann.json').write_text(json.dumps(ann))
+    config = tmp_path / 'prep_config.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
+        custom_imports = dict(imports=['prep_pkg.metrics'], allow_failed_imports=False)
+        val_evaluator = dict(type='PromptsFirst', device='cpu')
+        val_dataloader = dict(num_workers=1, batch_size=1, dataset=dict(pipeline=_base_.generated_pipeline))
+    '''))
+    proc = subprocess.run([sys.executable, '-m', 'aigve.cli', 'run', str(config), '--work-dir', str(tmp_path / 'wd'),
+                           '--cfg-options', f'data_root={tmp_path}', 'ann_file=ann.json'], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, 'PYTHONPATH': f'{tmp_path}{os.pathsep}{REPO}'})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((tmp_path / 'wd/results.json').read_text())
+    assert results['metrics']['prompts_first/known'] == 1.0 and results['num_videos']['scored'] == 3
