@@ -161,10 +161,11 @@ class VideoPhy(_MplugOwlJudge):
     higher_is_better = True
     score_range = (0.0, 1.0)
 
-    def __init__(self, threshold: float = 0.5, **kwargs: Any) -> None:
+    def __init__(self, threshold: float = 0.5, model_name_or_path: str | None = None, model_path: str | None = None,
+                 **kwargs: Any) -> None:
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
             raise ValueError(f'`threshold` must be a number in [0, 1], but got {threshold!r}')
-        super().__init__(**kwargs)
+        super().__init__(model_name_or_path=model_name_or_path, model_path=model_path, **kwargs)
         self.threshold = float(threshold)
         self.yes_id = self.encode('Yes')[0]
         self.no_id = self.encode('No')[0]
@@ -234,13 +235,14 @@ class VideoPhy2(_MplugOwlJudge):
     score_range = (1.0, 5.0)
     journaled = True
 
-    def __init__(self, tasks: Sequence[str] = ('sa', 'pc'), max_length: int = 256, **kwargs: Any) -> None:
+    def __init__(self, tasks: Sequence[str] = ('sa', 'pc'), max_length: int = 256,
+                 model_name_or_path: str | None = None, model_path: str | None = None, **kwargs: Any) -> None:
         tasks = tuple(tasks)
         if not tasks or any(t not in ('sa', 'pc', 'rule') for t in tasks) or len(set(tasks)) != len(tasks):
             raise ValueError(f"`tasks` must be distinct names among 'sa', 'pc', 'rule', but got {tasks!r}")
         if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
             raise ValueError(f'`max_length` must be a positive int, but got {max_length!r}')
-        super().__init__(**kwargs)
+        super().__init__(model_name_or_path=model_name_or_path, model_path=model_path, **kwargs)
         self.tasks = tasks
         self.max_length = max_length
         self.parse_failures = 0
