@@ -194,11 +194,10 @@ def legacy_options(fields: dict[str, Any], cards: list[dict], notes: list[str],
                          (fields.get('metric_options') or {}).values()))
     except (KeyError, ValueError) as e:
         raise RequestRefused(422, str(e.args[0]) if e.args else str(e)) from e
-    for metric, extra in (model_options(fields, names, settings, notes) if settings else {}).items():
-        given[metric] = dict(given.get(metric) or {}, **extra)
     max_seconds, max_len = fields.get('max_seconds'), fields.get('max_len')
     opts = JobOptions(metrics=names, metric_options=given, use_cpu=bool(fields.get('use_cpu')),
-                      generated_suffixes=fields.get('generated_suffixes'), max_seconds=max_seconds)
+                      generated_suffixes=fields.get('generated_suffixes'), max_seconds=max_seconds,
+                      server_metric_options=model_options(fields, names, settings, notes) if settings else {})
     if max_seconds is None and max_len:
         opts.num_frames, opts.frame_strategy = int(max_len), 'first'
         notes.append(f'max_len={max_len}: the first {max_len} frames of each video are evaluated')

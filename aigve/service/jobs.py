@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,38 @@ class JobOptions:
     pairing: str = 'auto'
     prompts: dict[str, str] = field(default_factory=dict)
     pad: str | None = None
+    #: options the server resolved itself (the older API's model fields, checked inside the data roots); the
+    #: request-option rule (:func:`check_request_options`) does not apply to them
+    server_metric_options: dict[str, dict] = field(default_factory=dict)
+
+
+#: metric option names a request may not set, at any depth: they choose server-side files, folders, caches,
+#: downloads or judge endpoints (a client-chosen ``base_url`` with ``api_key_env`` would send the server's secret
+#: to the client's server; a ``*_path`` would read, or a ``save_*`` write, outside the data roots)
+SERVER_SIDE_OPTION = re.compile(
+    r'(^|_)(paths?|files?|dirs?|roots?|urls?|backends?|cache|home|env)($|_)|^model_name_or_path$|^model$|'
+    r'^processor$|^save_|^api_key|^revision$', re.IGNORECASE)
+
+
+def check_request_options(metric_options: dict[str, Any]) -> None:
+    """Refuse (403) a request's metric options that pick server-side files, weights, caches or judge backends.
+
+    Those come from the server's configs (a job may name one with ``config``), never from a request.
+    """
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and SERVER_SIDE_OPTION.search(key):
+                    raise RequestRefused(403, f'`{where}.{key}` may not be set by a request: files, weights, caches '
+                                              'and judge backends are chosen by the server\'s configs (name one of '
+                                              'them with `config`)')
+                walk(item, f'{where}.{key}')
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f'{where}[{i}]')
+
+    for metric, options in (metric_options or {}).items():
+        walk(options, f'metric_options.{metric}')
 
 
 def refuse_unless(cond: bool, status: int, message: str) -> None:
@@ -85,7 +118,10 @@ def resolve_metrics(opts: JobOptions, cards: Sequence[dict]) -> tuple[list[dict]
         option_names = resolve_metric_names(list(opts.metric_options), cards)
     except KeyError as e:
         raise RequestRefused(422, str(e.args[0])) from e
+    check_request_options(opts.metric_options)
     options = dict(zip(option_names, opts.metric_options.values()))
+    for metric, extra in opts.server_metric_options.items():
+        options[metric] = dict(options.get(metric) or {}, **extra)
     stray = [n for n in options if n not in names]
     refuse_unless(not stray, 422, f'`metric_options` names metrics that are not requested: {stray}')
     try:

@@ -231,3 +231,36 @@ def test_open_video_rechecks_roots_when_it_opens(tmp_path):
     (root / 'clips').symlink_to(outside, target_is_directory=True)
     with pytest.raises(PermissionError, match='outside the allowed roots'):
         op(dict(video_path=str(root / 'clips' / 'v.mp4')))
+
+
+@pytest.mark.parametrize('options', [
+    {'VIEScore': {'backend': {'type': 'openai', 'base_url': 'http://127.0.0.1:9/v1', 'api_key_env': 'SECRET'}}},
+    {'TemporalFlickering': {'extra': {'api_key_env': 'AIGVE_SERVICE_TOKEN'}}},
+    {'CLIPSim': {'model_name_or_path': '/etc'}},
+    {'CLIPSim': {'model_path': '/root/.ssh/id_rsa'}},
+    {'FID': {'save_ref_stats': '/tmp/overwrite.npz'}},
+    {'FID': {'ref_stats_file': '/etc/passwd'}},
+    {'TIFA': {'questions_file': '/etc/shadow'}},
+    {'TemporalFlickering': {'raft_model_path': '/x.pth'}},
+    {'CLIPSim': {'revision': 'some-branch'}},
+])
+def test_request_options_may_not_pick_server_files_or_judge_backends(server, video_set, options):
+    """A request's metric options choose no server-side file, weight, cache or judge endpoint (a client-chosen
+    ``base_url`` + ``api_key_env`` would send the server's secret to the client's server): 403 on every endpoint."""
+    c, clips = server.client, str(video_set['root'] / 'clips')
+    metrics = list(options)
+    responses = [
+        c.post('/jobs', json=dict(input_dir=clips, metrics=metrics, metric_options=options)),
+        c.post('/jobs/upload', data=dict(metrics=','.join(metrics), metric_options=json.dumps(options)),
+               files=_video(video_set)),
+        c.post('/run', json=dict(input_dir=clips, metrics=','.join(metrics), metric_options=options, compute=True)),
+    ]
+    for r in responses:
+        assert r.status_code == 403 and 'may not be set by a request' in r.text, r.text
+
+
+def test_request_options_still_set_plain_settings(server, video_set):
+    r = server.client.post('/jobs', json=dict(input_dir=str(video_set['root'] / 'clips'),
+                                              metrics=['TemporalFlickering'],
+                                              metric_options={'TemporalFlickering': {'prefix': 'tf'}}))
+    assert r.status_code == 202, r.text
