@@ -165,3 +165,42 @@ def test_config_pipeline_feeds_the_metric(metric, repo_root) -> None:
     metric.process(dict(inputs=[it['inputs'] for it in items]), [it['data_samples'] for it in items])
     result = metric.compute_metrics(metric.results)
     assert -1 <= result['overall_consistency'] <= 1 and len(metric.per_video) == 2
+
+
+def test_the_two_viclip_dimensions_embed_each_video_once(model, tok_and_vocab):
+    """OverallConsistency and TemporalStyle in one run embed the same 8 frames with the same weights: the video
+    encoder runs once per video, and both scores equal a run of each alone."""
+    from aigve.metrics.vbench.overall_consistency import base
+
+    tokenizer = tok_and_vocab[0]
+    videos = [torch.randint(0, 256, (10, 3, 40, 48), dtype=torch.uint8, generator=torch.Generator().manual_seed(s))
+              for s in range(3)]
+    prompts = ['a cat jumps', 'a dog runs', 'rain falls']
+    alone = OverallConsistency(model=model, tokenizer=tokenizer, device='cpu').evaluate_videos(videos, prompts)
+    base._SHARED_EMBEDDINGS.clear()
+    calls = []
+    original = model.encode_video
+    model.encode_video = lambda x: calls.append(x.shape[0]) or original(x)
+    try:
+        first = OverallConsistency(model=model, tokenizer=tokenizer, device='cpu').evaluate_videos(videos, prompts)
+        second = TemporalStyle(model=model, tokenizer=tokenizer, device='cpu').evaluate_videos(videos, prompts)
+    finally:
+        model.encode_video = original
+    assert sum(calls) == 3  # three clips embedded, for both dimensions
+    assert first['overall_consistency'] == pytest.approx(alone['overall_consistency'], abs=1e-6)
+    assert second['temporal_style'] == pytest.approx(first['overall_consistency'], abs=1e-6)
+
+
+def test_shared_embeddings_follow_in_place_weight_changes(model, tok_and_vocab):
+    video = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(9))
+    metric = OverallConsistency(model=model, tokenizer=tok_and_vocab[0], device='cpu')
+    before = metric.score(video, prompt='a cat')['overall_consistency']
+    saved = {k: v.clone() for k, v in model.state_dict().items()}
+    try:
+        with torch.no_grad():
+            for p in model.parameters():
+                p.mul_(1.5).add_(0.01)
+        after = metric.score(video, prompt='a cat')['overall_consistency']
+    finally:
+        model.load_state_dict(saved)
+    assert after != pytest.approx(before, abs=1e-6)  # not the embedding cached under the old weights

@@ -6,6 +6,7 @@ its full prompt (``info['prompt']``), with no template or style extraction.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,10 @@ __all__ = ['ViCLIPPromptMetric']
 
 #: Prompts whose text embedding is kept between batches (per metric instance).
 _PROMPT_CACHE_SIZE = 4096
+#: Video embeddings kept for the other ViCLIP dimension of the same run (both embed the same 8 frames with the
+#: same weights: ``OverallConsistency`` and ``TemporalStyle`` in ``configs/vbench.py`` compute it once).
+_SHARED_EMBEDDINGS: OrderedDict[tuple, torch.Tensor] = OrderedDict()
+_SHARED_EMBEDDINGS_SIZE = 1024
 
 
 class ViCLIPPromptMetric(BaseVideoMetric):
@@ -124,11 +129,34 @@ class ViCLIPPromptMetric(BaseVideoMetric):
         """``(N, D)`` float32 CPU embeddings of ``N`` clips, ``video_batch_size`` clips per pass."""
         return in_batches(clips, self.video_batch_size, self.model.encode_video, self.device)
 
+    def _weights_key(self) -> tuple:
+        """Loaded checkpoints: their sha256; an injected module: its identity and its tensors' in-place versions."""
+        if self.weights_used:
+            return tuple(sorted(self.weights_used.items()))
+        return 'model', id(self.model), sum(p._version for p in self.model.parameters())
+
+    def shared_video_embeddings(self, videos: list[Any]) -> torch.Tensor:
+        """:meth:`video_embeddings` of the videos' clips, reusing those another ViCLIP dimension of this run made.
+
+        The key is the weights and the bytes of the 8 chosen frames, so only identical inputs share a result.
+        """
+        frames = [take_frames(v, clip_indices(int(v.shape[0]), self.model.num_frames)) for v in videos]
+        keys = [(self._weights_key(), tuple(f.shape), hashlib.sha256(f.cpu().contiguous().numpy()).hexdigest())
+                for f in frames]
+        missing = [i for i, k in enumerate(keys) if k not in _SHARED_EMBEDDINGS]
+        if missing:
+            clips = [viclip_frame_transform(frames[i].to(self.device), self.model.image_size) for i in missing]
+            for i, embedding in zip(missing, self.video_embeddings(clips)):
+                _SHARED_EMBEDDINGS[keys[i]] = embedding
+                if len(_SHARED_EMBEDDINGS) > _SHARED_EMBEDDINGS_SIZE:
+                    _SHARED_EMBEDDINGS.popitem(last=False)
+        return torch.stack([_SHARED_EMBEDDINGS[k] for k in keys])
+
     def score_batch(self, videos: Sequence[Any], samples: Sequence[dict]) -> list[dict[str, float] | Unscorable]:
         """Cosine of each video's ViCLIP embedding with its prompt's; clips of the batch share encoder passes."""
         verdicts, kept, prompts = clip_verdicts(videos, samples, _prompt_of)
         if kept:
-            video_embeds = self.video_embeddings([self.clip(videos[i]) for i in kept])
+            video_embeds = self.shared_video_embeddings([videos[i] for i in kept])
             text_embeds = torch.stack([self.text_embedding(p) for p in prompts])
             for i, s in zip(kept, video_text_cosine(video_embeds, text_embeds).tolist()):
                 verdicts[i] = {self.default_prefix: s}
