@@ -33,6 +33,10 @@ class Unscorable:
         self.reason = reason
 
 
+class NoVideoScored(RuntimeError):
+    """A metric scored none of the videos it was given (each one is in its ``failures`` with the reason)."""
+
+
 class BaseVideoMetric(BaseMetric):
     """Base class of every aigve metric.
 
@@ -173,19 +177,24 @@ class BaseVideoMetric(BaseMetric):
         parts = all_gather_object(list(self.results))
         results = [r for part in parts for r in part]
         results.sort(key=lambda r: (r.get('video_id') is None, r.get('video_id') or 0))
-        metrics: list[dict[str, float] | None] = [None]
+        payload: list[Any] = [None]
         if is_main_process():
-            values = self.compute_metrics(results)
-            metrics = [{f'{self.prefix}/{k}' if self.prefix else k: v for k, v in values.items()}]
-        broadcast_object_list(metrics)
+            try:  # an error reaches every rank (raised on the main one alone, the others would wait forever)
+                values = self.compute_metrics(results)
+                payload = [{f'{self.prefix}/{k}' if self.prefix else k: v for k, v in values.items()}]
+            except Exception as e:  # re-raised below, on every rank
+                payload = [e]
+        broadcast_object_list(payload)
         self.results.clear()
-        return metrics[0]
+        if isinstance(payload[0], Exception):
+            raise payload[0]
+        return payload[0]
 
     def compute_metrics(self, results: list) -> dict[str, float]:
         """Sample-weighted mean of every score over all videos; fills ``per_video`` and ``failures``.
 
         Raises:
-            RuntimeError: If no video was scored.
+            NoVideoScored: If no video was scored.
         """
         self.failures = [
             dict(video=r['video'], video_id=r.get('video_id'), reason=f"{self.prefix}: {r['failure']}")
@@ -195,8 +204,8 @@ class BaseVideoMetric(BaseMetric):
         if not results:
             named = '; '.join(f"{f['video']}: {f['reason']}" for f in self.failures[:3])
             more = f' (and {len(self.failures) - 3} more)' if len(self.failures) > 3 else ''
-            raise RuntimeError(f'{type(self).__name__}: no video was scored, so there is nothing to aggregate'
-                               + (f' ({len(self.failures)} failed: {named}{more})' if self.failures else ''))
+            raise NoVideoScored(f'{type(self).__name__}: no video was scored, so there is nothing to aggregate'
+                                + (f' ({len(self.failures)} failed: {named}{more})' if self.failures else ''))
         prefix = f'{self.prefix}/' if self.prefix else ''
         self.per_video = [
             dict(video=r['video'], **{prefix + k: v for k, v in r['scores'].items()}) for r in results

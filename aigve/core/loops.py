@@ -21,7 +21,7 @@ from mmengine.runner.amp import autocast
 from mmengine.runner.base_loop import BaseLoop
 
 from aigve.core import results as results_mod
-from aigve.core.base_metric import SummaryMetric
+from aigve.core.base_metric import NoVideoScored, SummaryMetric
 from aigve.core.journal import RunJournal
 from aigve.core.results import build_results, merge_per_video, provenance
 from aigve.registry import LOOPS
@@ -121,10 +121,7 @@ class AIGVELoop(BaseLoop):
             raise RuntimeError(
                 f'no video could be scored ({len(failures)} failed): {_name_failures(failures)}'
                 if failures else 'no video could be scored: the dataset is empty')
-        metrics = self.evaluator.evaluate(num_scored)
-        for metric in self.evaluator.metrics:  # scores made from the others' aggregates (e.g. VBench's Total)
-            if isinstance(metric, SummaryMetric):
-                metrics.update(metric.summary(dict(metrics)))
+        metrics = self._evaluate_metrics(num_scored)
         # videos that decoded but that a metric could not score (e.g. a 1-frame video for a temporal metric)
         metric_failures = [f for m in self.evaluator.metrics for f in getattr(m, 'failures', [])]
         if self.strict and metric_failures:  # e.g. a set-level metric's failure, known only now
@@ -142,6 +139,36 @@ class AIGVELoop(BaseLoop):
             self._write(self.results)
         self.runner.call_hook('after_val_epoch', metrics=metrics)
         self.runner.call_hook('after_val')
+        return metrics
+
+    def _evaluate_metrics(self, size: int) -> dict[str, float]:
+        """Every metric's aggregates, then the summaries made from them (e.g. VBench's Quality score).
+
+        With several metrics, one that scored no video (all its videos are in its failures, with reasons) is
+        left out of the aggregates with a warning, and the others are kept; the run fails only when none scored.
+        """
+        metrics: dict[str, float] = {}
+        idle: list[NoVideoScored] = []
+        measured = [m for m in self.evaluator.metrics if not isinstance(m, SummaryMetric)]
+        for metric in measured:
+            try:
+                values = metric.evaluate(size)
+            except NoVideoScored as e:
+                if len(measured) == 1:
+                    raise
+                idle.append(e)
+                print_log(f'{e}; its videos are listed as failures, the other metrics are kept', logger='current',
+                          level=logging.WARNING)
+                continue
+            clash = sorted(set(values) & set(metrics))
+            if clash:
+                raise ValueError(f'metrics give the same result keys {clash}: give them different `prefix`es')
+            metrics.update(values)
+        if idle and len(idle) == len(measured):
+            raise idle[0]
+        for metric in self.evaluator.metrics:  # scores made from the others' aggregates
+            if isinstance(metric, SummaryMetric):
+                metrics.update(metric.summary(dict(metrics)))
         return metrics
 
     def _prepare_metrics(self) -> None:

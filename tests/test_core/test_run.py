@@ -405,3 +405,52 @@ def test_metrics_prepare_with_every_prompt_before_the_first_batch(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads((tmp_path / 'wd/results.json').read_text())
     assert results['metrics']['prompts_first/known'] == 1.0 and results['num_videos']['scored'] == 3
+
+
+def test_a_metric_that_scores_no_video_leaves_the_other_metrics_their_results(tmp_path):
+    """Several metrics: one that can score none of the videos (1-frame videos for TemporalFlickering) is left out
+    with a warning and its failures listed; the other keeps its aggregate. Alone, it still fails the run."""
+    pkg = tmp_path / 'bright_pkg'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'metrics.py').write_text(textwrap.dedent('''
+        from aigve.core import BaseVideoMetric
+        from aigve.registry import METRICS
+
+        @METRICS.register_module()
+        class Brightness(BaseVideoMetric):
+            default_prefix = 'brightness'
+
+            def score_batch(self, videos, samples):
+                return [dict(brightness=float(v.float().mean() / 255)) for v in videos]
+    '''))
+    (tmp_path / 'v').mkdir()
+    for name in ('a.mkv', 'b.mkv'):
+        write_lossless(tmp_path / 'v' / name, synthetic_frames(1, 16, 16))
+    (tmp_path / 'ann.json').write_text(json.dumps(dict(data_list=[dict(video_path_pd='v/a.mkv'),
+                                                                  dict(video_path_pd='v/b.mkv')])))
+
+    def run_with(evaluators: str) -> subprocess.CompletedProcess:
+        config = tmp_path / 'two_config.py'
+        config.write_text(textwrap.dedent(f'''
+            _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
+            custom_imports = dict(imports=['bright_pkg.metrics'], allow_failed_imports=False)
+            val_evaluator = {evaluators}
+            val_dataloader = dict(num_workers=0, dataset=dict(pipeline=_base_.generated_pipeline))
+        '''))
+        return subprocess.run([sys.executable, '-m', 'aigve.cli', 'run', str(config), '--work-dir',
+                               str(tmp_path / 'wd'), '--fresh', '--cfg-options', f'data_root={tmp_path}',
+                               'ann_file=ann.json'], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, 'PYTHONPATH': f'{tmp_path}{os.pathsep}{REPO}'})
+
+    both = run_with("[dict(type='TemporalFlickering', device='cpu'), dict(type='Brightness', device='cpu')]")
+    assert both.returncode == 0, both.stderr[-2000:]
+    console = both.stdout + both.stderr
+    assert 'TemporalFlickering: no video was scored' in console and 'the other metrics are kept' in console
+    results = json.loads((tmp_path / 'wd/results.json').read_text())
+    assert 'brightness/brightness' in results['metrics']
+    assert not any(k.startswith('temporal_flickering/') for k in results['metrics'])
+    assert {f['video'] for f in results['failures']} == {'v/a.mkv', 'v/b.mkv'}
+    assert all('needs at least 2 frames' in f['reason'] for f in results['failures'])
+    alone = run_with("dict(type='TemporalFlickering', device='cpu')")
+    assert alone.returncode != 0 and 'no video was scored' in alone.stderr.strip().splitlines()[-1]
