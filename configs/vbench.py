@@ -5,6 +5,8 @@
 #   python main_aigve.py configs/vbench.py --cfg-options data_root=/my/videos ann_file=/my/ann.json
 # VBench's standard prompt suite: write one annotation per dimension with scripts/vbench_annotations.py and run
 # configs/vbench_<dimension>.py on each (VBench scores each dimension on its own prompts).
+# RAFT and AMT-S need frames of at least 128 px (after padding): on the toy set's 96x96 videos DynamicDegree and
+# MotionSmoothness score nothing (each video is listed as their failure, with the reason) and Quality is not made.
 _base_ = ['_base_/default_runtime.py', '_base_/datasets/toy.py']
 
 val_dataloader = dict(dataset=dict(pipeline=_base_.generated_pipeline))  # every frame; no reference videos
