@@ -196,6 +196,17 @@ def make_videos(root: Path, n: int, frames: int, size: int) -> tuple[Path, list[
 
 
 # ------------------------------------------------------------------------------------------------ sides
+def clear_shared_caches() -> None:
+    """Forget the ViCLIP clip embeddings that OverallConsistency and TemporalStyle share within a run.
+
+    The cache is module-level, so without this a repeat (or the other side) would reuse the embeddings of an
+    earlier run; each timed run starts empty, as a fresh process does.
+    """
+    from aigve.metrics.vbench.overall_consistency import base
+
+    getattr(base, '_SHARED_EMBEDDINGS', {}).clear()
+
+
 def run_aigve(cfg: Any, metrics: list, work_dir: Path, name: str) -> dict[str, Any]:
     """configs/vbench.py's loop over the videos, with the prebuilt metrics; wall times and per-video scores."""
     from aigve.core.console import QuietConsoleRunner
@@ -211,6 +222,7 @@ def run_aigve(cfg: Any, metrics: list, work_dir: Path, name: str) -> dict[str, A
         finally:
             loop_seconds[0] = time.perf_counter() - t0
 
+    clear_shared_caches()
     t0 = time.perf_counter()
     AIGVELoop.run = timed_run
     try:
@@ -255,6 +267,7 @@ def run_vbench(metrics: list, paths: list[Path], prompts: list[str], unbatched: 
         if isinstance(metric, SummaryMetric):
             continue
         getattr(metric, '_prompt_cache', {}).clear()  # VBench keeps a text-feature cache within a dimension
+        clear_shared_caches()  # VBench encodes the clips again for each ViCLIP dimension
         with vbench_batching(metric, unbatched), torch.no_grad():
             for i, (path, prompt) in enumerate(zip(paths, prompts)):
                 frames, fps = read_video(path)

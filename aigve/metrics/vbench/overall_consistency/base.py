@@ -93,6 +93,7 @@ class ViCLIPPromptMetric(BaseVideoMetric):
             raise ValueError(f'{name}: the tokenizer makes {tokenizer.context_length} ids per prompt but the model '
                              f'takes {model.context_length}')
         self.model = model.eval().requires_grad_(False).to(self.device)
+        _SHARED_EMBEDDINGS.clear()  # shared within a run: its ViCLIP dimensions are built before it scores
         self.tokenizer = tokenizer
         self.video_batch_size = video_batch_size
         self._prompt_cache: OrderedDict[str, torch.Tensor] = OrderedDict()
