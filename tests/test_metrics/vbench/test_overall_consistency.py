@@ -181,9 +181,10 @@ def test_the_two_viclip_dimensions_embed_each_video_once(model, tok_and_vocab):
     calls = []
     original = model.encode_video
     model.encode_video = lambda x: calls.append(x.shape[0]) or original(x)
-    try:
-        first = OverallConsistency(model=model, tokenizer=tokenizer, device='cpu').evaluate_videos(videos, prompts)
-        second = TemporalStyle(model=model, tokenizer=tokenizer, device='cpu').evaluate_videos(videos, prompts)
+    try:  # as in a run: both metrics are built, then they score
+        overall = OverallConsistency(model=model, tokenizer=tokenizer, device='cpu')
+        style = TemporalStyle(model=model, tokenizer=tokenizer, device='cpu')
+        first, second = overall.evaluate_videos(videos, prompts), style.evaluate_videos(videos, prompts)
     finally:
         model.encode_video = original
     assert sum(calls) == 3  # three clips embedded, for both dimensions
