@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.plugin_runs import plugin_config, run_aigve, write_annotation
 from helpers.videos import synthetic_frames, write_frames_folder, write_lossless, write_video
 
 REPO = Path(__file__).resolve().parents[2]
@@ -306,13 +307,7 @@ def test_a_metric_that_scored_no_video_names_the_first_few():
 def test_strict_stops_at_a_failure_a_set_level_metric_reports_at_the_end(tmp_path):
     """A set-level metric knows its failures (e.g. a video too short for a clip) only when it computes:
     ``--strict`` stops there too, non-zero, naming the video; without it the run lists the failure."""
-    pkg = tmp_path / 'set_pkg'
-    pkg.mkdir()
-    (pkg / '__init__.py').write_text('')
-    (pkg / 'metrics.py').write_text(textwrap.dedent('''
-        from aigve.core import BaseVideoMetric
-        from aigve.registry import METRICS
-
+    config = plugin_config(tmp_path, 'set_pkg', '''
         @METRICS.register_module()
         class ShortestLoses(BaseVideoMetric):
             """Set-level: the shortest video cannot be used (known only once every video is seen)."""
@@ -329,45 +324,24 @@ def test_strict_stops_at_a_failure_a_set_level_metric_reports_at_the_end(tmp_pat
                 self.failures = [dict(video=short['video'], video_id=short['video_id'],
                                       reason=f"shortest_loses: only {short['frames']} frames")]
                 return dict(videos=float(len(results) - 1))
-    '''))
-    (tmp_path / 'v').mkdir()
-    write_lossless(tmp_path / 'v/long.mkv', synthetic_frames(6, 16, 16))
-    write_lossless(tmp_path / 'v/short.mkv', synthetic_frames(2, 16, 16))
-    ann = dict(data_list=[dict(video_path_pd=f'v/{n}') for n in ('long.mkv', 'short.mkv')])
-    (tmp_path / 'ann.json').write_text(json.dumps(ann))
-    config = tmp_path / 'set_config.py'
-    config.write_text(textwrap.dedent(f'''
-        _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
-        custom_imports = dict(imports=['set_pkg.metrics'], allow_failed_imports=False)
-        val_evaluator = dict(type='ShortestLoses', device='cpu')
-        val_dataloader = dict(num_workers=0, dataset=dict(pipeline=_base_.generated_pipeline))
-    '''))
-    args = [sys.executable, '-m', 'aigve.cli', 'run', str(config), '--work-dir', str(tmp_path / 'wd'),
-            '--cfg-options', f'data_root={tmp_path}', 'ann_file=ann.json']
-    env = {**os.environ, 'PYTHONPATH': f'{tmp_path}{os.pathsep}{REPO}'}
-    loose = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    ''', "dict(type='ShortestLoses', device='cpu')")
+    write_annotation(tmp_path, {'long.mkv': 6, 'short.mkv': 2})
+    loose = run_aigve(tmp_path, config)
     assert loose.returncode == 0, loose.stderr[-2000:]
     results = json.loads((tmp_path / 'wd/results.json').read_text())
     assert results['num_videos'] == dict(scored=1, failed=1)
     assert [f['video'] for f in results['failures']] == ['v/short.mkv']
     (tmp_path / 'wd/results.json').unlink()
-    proc = subprocess.run([*args, '--strict'], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    proc = run_aigve(tmp_path, config, '--strict')
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert 'short.mkv' in last and 'only 2 frames' in last and '--strict' in last, proc.stderr[-2000:]
     assert 'Traceback' not in proc.stderr
     assert not (tmp_path / 'wd/results.json').exists()
 
-
 def test_metrics_prepare_with_every_prompt_before_the_first_batch(tmp_path):
     """Per-prompt work (TIFA/DSG question generation) runs once, in the main process, before any video."""
-    pkg = tmp_path / 'prep_pkg'
-    pkg.mkdir()
-    (pkg / '__init__.py').write_text('')
-    (pkg / 'metrics.py').write_text(textwrap.dedent('''
-        from aigve.core import BaseVideoMetric
-        from aigve.registry import METRICS
-
+    config = plugin_config(tmp_path, 'prep_pkg', '''
         @METRICS.register_module()
         class PromptsFirst(BaseVideoMetric):
             default_prefix = 'prompts_first'
@@ -384,66 +358,30 @@ def test_metrics_prepare_with_every_prompt_before_the_first_batch(tmp_path):
             def score_batch(self, videos, samples):
                 assert self.prepared == ['a cat', 'a dog'], self.prepared
                 return [dict(known=float(s['prompt'] in self.prepared)) for s in samples]
-    '''))
-    (tmp_path / 'v').mkdir()
-    for name in ('a.mkv', 'b.mkv', 'c.mkv'):
-        write_lossless(tmp_path / 'v' / name, synthetic_frames(2, 16, 16))
-    ann = dict(data_list=[dict(video_path_pd=f'v/{n}', prompt_gt=p)
-                          for n, p in (('a.mkv', 'a cat'), ('b.mkv', 'a dog'), ('c.mkv', 'a cat'))])
-    (tmp_path / 'ann.json').write_text(json.dumps(ann))
-    config = tmp_path / 'prep_config.py'
-    config.write_text(textwrap.dedent(f'''
-        _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
-        custom_imports = dict(imports=['prep_pkg.metrics'], allow_failed_imports=False)
-        val_evaluator = dict(type='PromptsFirst', device='cpu')
-        val_dataloader = dict(num_workers=1, batch_size=1, dataset=dict(pipeline=_base_.generated_pipeline))
-    '''))
-    proc = subprocess.run([sys.executable, '-m', 'aigve.cli', 'run', str(config), '--work-dir', str(tmp_path / 'wd'),
-                           '--cfg-options', f'data_root={tmp_path}', 'ann_file=ann.json'], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, 'PYTHONPATH': f'{tmp_path}{os.pathsep}{REPO}'})
+    ''', "dict(type='PromptsFirst', device='cpu')",
+                           loader="dict(num_workers=1, batch_size=1, dataset=dict(pipeline=_base_.generated_pipeline))")
+    write_annotation(tmp_path, {'a.mkv': 2, 'b.mkv': 2, 'c.mkv': 2},
+                     prompts={'a.mkv': 'a cat', 'b.mkv': 'a dog', 'c.mkv': 'a cat'})
+    proc = run_aigve(tmp_path, config)
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads((tmp_path / 'wd/results.json').read_text())
     assert results['metrics']['prompts_first/known'] == 1.0 and results['num_videos']['scored'] == 3
 
-
 def test_a_metric_that_scores_no_video_leaves_the_other_metrics_their_results(tmp_path):
     """Several metrics: one that can score none of the videos (1-frame videos for TemporalFlickering) is left out
     with a warning and its failures listed; the other keeps its aggregate. Alone, it still fails the run."""
-    pkg = tmp_path / 'bright_pkg'
-    pkg.mkdir()
-    (pkg / '__init__.py').write_text('')
-    (pkg / 'metrics.py').write_text(textwrap.dedent('''
-        from aigve.core import BaseVideoMetric
-        from aigve.registry import METRICS
-
+    source = '''
         @METRICS.register_module()
         class Brightness(BaseVideoMetric):
             default_prefix = 'brightness'
 
             def score_batch(self, videos, samples):
                 return [dict(brightness=float(v.float().mean() / 255)) for v in videos]
-    '''))
-    (tmp_path / 'v').mkdir()
-    for name in ('a.mkv', 'b.mkv'):
-        write_lossless(tmp_path / 'v' / name, synthetic_frames(1, 16, 16))
-    (tmp_path / 'ann.json').write_text(json.dumps(dict(data_list=[dict(video_path_pd='v/a.mkv'),
-                                                                  dict(video_path_pd='v/b.mkv')])))
-
-    def run_with(evaluators: str) -> subprocess.CompletedProcess:
-        config = tmp_path / 'two_config.py'
-        config.write_text(textwrap.dedent(f'''
-            _base_ = ['{REPO}/configs/_base_/default_runtime.py', '{REPO}/configs/_base_/datasets/toy.py']
-            custom_imports = dict(imports=['bright_pkg.metrics'], allow_failed_imports=False)
-            val_evaluator = {evaluators}
-            val_dataloader = dict(num_workers=0, dataset=dict(pipeline=_base_.generated_pipeline))
-        '''))
-        return subprocess.run([sys.executable, '-m', 'aigve.cli', 'run', str(config), '--work-dir',
-                               str(tmp_path / 'wd'), '--fresh', '--cfg-options', f'data_root={tmp_path}',
-                               'ann_file=ann.json'], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                              env={**os.environ, 'PYTHONPATH': f'{tmp_path}{os.pathsep}{REPO}'})
-
-    both = run_with("[dict(type='TemporalFlickering', device='cpu'), dict(type='Brightness', device='cpu')]")
+    '''
+    write_annotation(tmp_path, {'a.mkv': 1, 'b.mkv': 1})
+    both = run_aigve(tmp_path, plugin_config(
+        tmp_path, 'bright_pkg', source,
+        "[dict(type='TemporalFlickering', device='cpu'), dict(type='Brightness', device='cpu')]"), '--fresh')
     assert both.returncode == 0, both.stderr[-2000:]
     console = both.stdout + both.stderr
     assert 'TemporalFlickering: no video was scored' in console and 'the other metrics are kept' in console
@@ -452,5 +390,6 @@ def test_a_metric_that_scores_no_video_leaves_the_other_metrics_their_results(tm
     assert not any(k.startswith('temporal_flickering/') for k in results['metrics'])
     assert {f['video'] for f in results['failures']} == {'v/a.mkv', 'v/b.mkv'}
     assert all('needs at least 2 frames' in f['reason'] for f in results['failures'])
-    alone = run_with("dict(type='TemporalFlickering', device='cpu')")
+    alone = run_aigve(tmp_path, plugin_config(tmp_path, 'bright_pkg', source,
+                                              "dict(type='TemporalFlickering', device='cpu')"), '--fresh')
     assert alone.returncode != 0 and 'no video was scored' in alone.stderr.strip().splitlines()[-1]
