@@ -359,3 +359,26 @@ def test_released_checkpoint_smoke():
     verdict = metric.score_batch([video], [_sample('example', prompt=prompt, fps=fps)])[0]
     assert isinstance(verdict, dict), (verdict.reason, metric.generations)
     assert all(0.2 <= verdict[a] <= 5.0 for a in ASPECTS)
+
+
+def test_released_layout_key_table():
+    """Every key and shape of VideoScore2's network (transformers' ``Qwen2_5_VLForConditionalGeneration`` at
+    Qwen2.5-VL-7B's sizes, on the meta device): 8,292,166,656 parameters, an untied ``lm_head``. The released
+    files may carry transformers 4.x names (``visual.*``, ``model.layers.*``), which transformers maps onto these
+    when loading; the strict load refuses anything left over."""
+    import json
+    from pathlib import Path
+
+    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
+    data = Path(__file__).resolve().parents[2] / 'data' / 'multifaceted'
+    table = json.loads((data / 'videoscore2_keys.json').read_text())
+    config = json.loads((data / 'videoscore2_qwen25_vl_7b_config.json').read_text())
+    config.pop('_comment')
+    with torch.device('meta'):
+        model = Qwen2_5_VLForConditionalGeneration(Qwen2_5_VLConfig(**config))
+    state = model.state_dict()
+    assert {k: list(v.shape) for k, v in state.items()} == table
+    assert sum(v.numel() for v in state.values()) == 8_292_166_656
+    assert table['lm_head.weight'] == [152064, 3584] and table['model.visual.patch_embed.proj.weight'] == [
+        1280, 3, 2, 14, 14]
