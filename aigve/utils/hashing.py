@@ -16,7 +16,7 @@ from typing import Any
 from aigve.utils.atomic import write_json_atomic
 from aigve.utils.paths import aigve_home
 
-__all__ = ['file_sha256', 'settings_hash']
+__all__ = ['file_sha256', 'settings_hash', 'text_sha256']
 
 CHUNK = 1 << 20
 _log = logging.getLogger(__name__)
@@ -81,6 +81,16 @@ def file_sha256(path: str | os.PathLike, *, memo: bool = False) -> str:
     except OSError as e:
         _log.debug('could not write %s: %s', memo_file, e)
     return sha256
+
+
+def text_sha256(text: str) -> str:
+    """sha256 (hex) of ``text``'s UTF-8 bytes: how prompts and templates are pinned in tests and provenance.
+
+    Examples:
+        >>> text_sha256('')
+        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    """
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
 def settings_hash(*parts: Any) -> str:

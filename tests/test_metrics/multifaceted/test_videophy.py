@@ -28,6 +28,7 @@ from aigve.models.mplug_owl_video import (
     load_mplug_owl_video,
 )
 from aigve.utils.frames import select_frames
+from aigve.utils.hashing import text_sha256
 
 DATA = Path(__file__).resolve().parents[2] / 'data' / 'multifaceted'
 
@@ -59,7 +60,7 @@ def tiny_network(seed: int = 0) -> MplugOwlVideo:
 
 def test_prompts_are_the_authors():
     for name, prefix in fn.PROMPT_SHA256_PREFIXES.items():
-        assert fn.sha256_hex(getattr(fn, name)).startswith(prefix), name
+        assert text_sha256(getattr(fn, name)).startswith(prefix), name
     assert len(fn.PROMPT_SA_V1) == 238 and len(fn.PROMPT_PC_V1) == 227
     assert 'human and AI assistant' in fn.PROMPT_SA_V1 and 'human and an AI assistant' in fn.PROMPT_SA_V2
     assert fn.fill(fn.PROMPT_SA_V1, caption='a {b} "c"').count('a {b} "c"') == 1

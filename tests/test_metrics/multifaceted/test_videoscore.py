@@ -19,9 +19,10 @@ pytest.importorskip('transformers')
 from helpers.tiny_videoscore import build_tiny_videoscore
 
 from aigve.metrics.multifaceted.videoscore import ASPECTS, PROMPT_SHA256, REGRESSION_PROMPT, VideoScore
-from aigve.metrics.multifaceted.videoscore.functional import build_prompt, prompt_sha256
+from aigve.metrics.multifaceted.videoscore.functional import build_prompt
 from aigve.models.videoscore import StrictLoadError, VideoScoreRegressor, last_real_token
 from aigve.utils.frames import select_frames
+from aigve.utils.hashing import text_sha256
 
 DATA = Path(__file__).resolve().parents[2] / 'data' / 'multifaceted'
 
@@ -42,7 +43,8 @@ def _video(seed: int, frames: int = 6, h: int = 40, w: int = 60) -> torch.Tensor
 
 
 def test_prompt_bytes_are_the_authors():
-    assert prompt_sha256() == PROMPT_SHA256 == '49b386d9ea3003760c983cc258cf4211faf858d58191f95fcfacdf68a8fed2c0'
+    assert text_sha256(REGRESSION_PROMPT) == PROMPT_SHA256
+    assert PROMPT_SHA256 == '49b386d9ea3003760c983cc258cf4211faf858d58191f95fcfacdf68a8fed2c0'
     assert len(REGRESSION_PROMPT) == 1163 and REGRESSION_PROMPT.startswith('\nSuppose you are')
     assert 'performs in that sub-score, \n' in REGRESSION_PROMPT  # the trailing space is kept
     assert REGRESSION_PROMPT.endswith('all the frames of video are as follows:\n')

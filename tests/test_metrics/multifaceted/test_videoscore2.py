@@ -26,11 +26,11 @@ from aigve.metrics.multifaceted.videoscore2.functional import (
     digit_steps,
     frame_indices,
     parse_scores,
-    prompt_sha256,
     resize_shape,
     soft_score,
 )
 from aigve.metrics.multifaceted.videoscore2.videoscore2_metric import StrictLoadError
+from aigve.utils.hashing import text_sha256
 
 
 @pytest.fixture(scope='module')
@@ -62,7 +62,8 @@ def test_prompt_bytes_are_the_model_cards():
     the trailing spaces (sha256 372bdeaf...725, 428 characters), and a third-party port keeps the indent but drops
     the trailing spaces. We use the model card's bytes.
     """
-    assert prompt_sha256() == PROMPT_SHA256 == '63a228e02ca61abc55d941234ee92285c18e517fa35e667e9ba2336dc193298c'
+    assert text_sha256(QUERY_TEMPLATE) == PROMPT_SHA256
+    assert PROMPT_SHA256 == '63a228e02ca61abc55d941234ee92285c18e517fa35e667e9ba2336dc193298c'
     assert len(QUERY_TEMPLATE) == 470 and QUERY_TEMPLATE.startswith('\n    You are an expert for evaluating')
     assert '    visual quality: <v_score>; \n    text-to-video alignment: <t_score>, \n' in QUERY_TEMPLATE
     assert QUERY_TEMPLATE.endswith('physical/common-sense consistency: <p_score>\n    ')

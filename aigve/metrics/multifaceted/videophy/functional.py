@@ -14,7 +14,6 @@ Prompts are filled with :meth:`str.replace`, so braces in a caption cannot break
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 
@@ -56,10 +55,6 @@ MEDIA_LENGTH = 65
 #: VideoPhy-2's reply words, in upstream's lookup order
 RATING_WORDS = {'zero': 0, 'one': 1, 'two': 2, 'three': 3, 'four': 4, 'five': 5,
                 '0': 0, '1': 1, '2': 2, '3': 3, '4': 4, '5': 5}
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
 def fill(template: str, **fields: str) -> str:

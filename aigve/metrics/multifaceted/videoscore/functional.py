@@ -7,9 +7,7 @@ and ``"<image> "`` is appended once per frame, as upstream does (the training da
 """
 from __future__ import annotations
 
-import hashlib
-
-__all__ = ['REGRESSION_PROMPT', 'PROMPT_SHA256', 'ASPECTS', 'build_prompt', 'prompt_sha256']
+__all__ = ['REGRESSION_PROMPT', 'PROMPT_SHA256', 'ASPECTS', 'build_prompt']
 
 REGRESSION_PROMPT = (
     '\n'
@@ -42,11 +40,6 @@ ASPECTS = ('visual_quality', 'temporal_consistency', 'dynamic_degree', 'text_to_
            'factual_consistency')
 #: the image placeholder the processor expands, and what follows it in the prompt
 IMAGE_TOKEN = '<image>'
-
-
-def prompt_sha256(template: str = REGRESSION_PROMPT) -> str:
-    """sha256 hex digest of ``template`` as UTF-8."""
-    return hashlib.sha256(template.encode('utf-8')).hexdigest()
 
 
 def build_prompt(text_prompt: str, num_frames: int) -> str:

@@ -16,7 +16,6 @@ Qwen2.5-VL era, QwenLM/Qwen2.5-VL), which the authors call for the frames.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -26,7 +25,7 @@ from string import Template
 import torch
 
 __all__ = [
-    'QUERY_TEMPLATE', 'PROMPT_SHA256', 'ASPECTS', 'LABELS', 'build_prompt', 'prompt_sha256', 'frame_indices',
+    'QUERY_TEMPLATE', 'PROMPT_SHA256', 'ASPECTS', 'LABELS', 'build_prompt', 'frame_indices',
     'resize_shape', 'ParsedScores', 'ParseFailure', 'parse_scores', 'soft_score', 'digit_steps'
 ]
 
@@ -62,11 +61,6 @@ VIDEO_MIN_PIXELS = 128 * 28 * 28
 VIDEO_MAX_PIXELS = 768 * 28 * 28
 VIDEO_TOTAL_PIXELS = int(128000 * 28 * 28 * 0.9)
 MAX_RATIO = 200
-
-
-def prompt_sha256(template: str = QUERY_TEMPLATE) -> str:
-    """sha256 hex digest of ``template`` as UTF-8."""
-    return hashlib.sha256(template.encode('utf-8')).hexdigest()
 
 
 def build_prompt(t2v_prompt: str) -> str:

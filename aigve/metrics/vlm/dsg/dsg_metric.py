@@ -1,7 +1,6 @@
 """``DSG``: Davidsonian Scene Graph question answering on video frames, with the dependency (parent) rule."""
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +8,7 @@ import torch
 
 from aigve.models.judges.protocol import JudgeBackend, JudgeReply, JudgeRequest
 from aigve.registry import METRICS
+from aigve.utils.hashing import text_sha256
 
 from ..question_cache import Answer, Ask, GenerationFailed, QAMetric
 from .functional import (
@@ -106,14 +106,13 @@ class DSG(QAMetric):
         self.qg_max_tokens, self.dependency_rule = qg_max_tokens, dependency_rule
         super().__init__(backend=backend, qg_backend=qg_backend, questions_file=questions_file, **kwargs)
         self.protocol.update(answer_rule=answer_rule, vqa_template=vqa_template,
-                             vqa_template_sha256=hashlib.sha256(vqa_template.encode()).hexdigest(),
+                             vqa_template_sha256=text_sha256(vqa_template),
                              dependency_rule=dependency_rule)
 
     # ------------------------------------------------------------------------------- question hooks
     def template_sha256(self) -> str:
         """sha256 over the three step templates' hashes (tuple, question, dependency)."""
-        return hashlib.sha256(''.join(template_sha256(s) for s in ('tuple', 'question', 'dependency'))
-                              .encode()).hexdigest()
+        return text_sha256(''.join(template_sha256(s) for s in ('tuple', 'question', 'dependency')))
 
     def qg_decoding(self) -> dict[str, Any]:
         """``max_tokens`` of each generation request."""

@@ -12,7 +12,7 @@ examples are :data:`~aigve.metrics.vlm.dsg.icl_examples.ICL_EXAMPLES`. Tests pin
 """
 from __future__ import annotations
 
-import hashlib
+from aigve.utils.hashing import text_sha256
 
 from .icl_examples import ICL_EXAMPLES
 
@@ -80,7 +80,7 @@ def build_prompt(step: str, test_input: str, examples: tuple[dict, ...] = ICL_EX
 
 def template_sha256(step: str) -> str:
     """sha256 of ``step``'s prompt with the test input ``'PROMPT'`` (the template hash in question-cache keys)."""
-    return hashlib.sha256(build_prompt(step, 'PROMPT').encode('utf-8')).hexdigest()
+    return text_sha256(build_prompt(step, 'PROMPT'))
 
 
 def cut_run_on(text: str) -> str:

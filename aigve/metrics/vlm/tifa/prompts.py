@@ -8,7 +8,7 @@ the request is ``TIFA_QG_PROMPT + caption + '\\nEntities'`` (:func:`tifa_qg_requ
 """
 from __future__ import annotations
 
-import hashlib
+from aigve.utils.hashing import text_sha256
 
 #: The in-context prompt (12,029 characters; it opens with a newline and ends with ``'Description: '``).
 TIFA_QG_PROMPT = """
@@ -513,7 +513,7 @@ A: stainless steel
 Description: """
 
 #: sha256 of :data:`TIFA_QG_PROMPT` (UTF-8), the template hash in question-cache keys.
-TIFA_QG_PROMPT_SHA256 = hashlib.sha256(TIFA_QG_PROMPT.encode('utf-8')).hexdigest()
+TIFA_QG_PROMPT_SHA256 = text_sha256(TIFA_QG_PROMPT)
 
 
 def tifa_qg_request(caption: str) -> str:

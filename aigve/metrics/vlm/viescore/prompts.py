@@ -14,10 +14,8 @@ by the tests (:data:`TEMPLATE_SHA256`).
 """
 from __future__ import annotations
 
-import hashlib
-
 __all__ = ['CONTEXT', 'T2V_RULE', 'T2V_SC_RULE', 'T2V_PQ_RULE', 'SC_TEMPLATE', 'PQ_TEMPLATE', 'TEMPLATE_SHA256',
-           'PROMPT_PLACEHOLDER', 'sc_prompt', 'pq_prompt', 'template_sha256']
+           'PROMPT_PLACEHOLDER', 'sc_prompt', 'pq_prompt']
 
 PROMPT_PLACEHOLDER = '<prompt>'
 
@@ -89,11 +87,6 @@ TEMPLATE_SHA256 = {
     'sc': 'f4336015fa9f5831007e3f458469c747c39ad39b25c35f42400da4586cf05392',
     'pq': 'c2afdbf22138d391660cc8f796510b249c27e5f3c94e72e4ea8bf811edf6faa9',
 }
-
-
-def template_sha256(template: str) -> str:
-    """sha256 (hex) of a template's UTF-8 bytes."""
-    return hashlib.sha256(template.encode('utf-8')).hexdigest()
 
 
 def sc_prompt(text_prompt: str) -> str:
