@@ -377,6 +377,11 @@ def main() -> None:
         v = statistics.median(d.get(name, 0.0) for d in per_dim['vbench'])
         label = name + (' (+ TemporalStyle: one ViCLIP)' if name == 'OverallConsistency' else '')
         print(f'    {label:45s} {a:7.1f} / {v:7.1f}  ({v / a if a else float("nan"):.2f}x)')
+    dims = {name: statistics.median(d.get(name, 0.0) for d in per_dim['aigve']) for name in per_dim['aigve'][0]}
+    if dims:
+        costliest = max(dims, key=dims.get)
+        print(f'  ceiling of the speed-up while every forward pass stays: vbench median / aigve {costliest} model time '
+              f'= {med["vbench"] / dims[costliest]:.2f}x (if all else cost nothing)')
     last = runs['aigve'][-1]
     print(f'  aigve scored {last["scored"]} videos, {len(last["failures"])} failures; per-video scores, both sides: '
           f'max |difference| {diff:.2e} over {compared} values')

@@ -39,6 +39,10 @@ __all__ = ['MUSIQ', 'MUSIQ_SPAQ_WEIGHTS', 'load_musiq_spaq', 'multiscale_patches
 
 #: Manifest name of the SPAQ checkpoint (pyiqa's ``musiq_spaq_ckpt-358bb6af.pth``).
 MUSIQ_SPAQ_WEIGHTS = 'musiq-spaq'
+#: Patches per call of the convolution stem. Each patch is stemmed on its own, so the chunking changes no
+#: value; on a 2-core CPU one call over the patches of 16 images (3,344 of 32 x 32) took 2.4 s, chunks of
+#: 256 took 1.1 s (the activations of a whole batch fall out of cache).
+STEM_CHUNK = 256
 
 
 def _same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
@@ -262,11 +266,14 @@ class MUSIQ(nn.Module):
     def tokens(self, patches: torch.Tensor) -> torch.Tensor:
         """``(B, N, 3 * p * p)`` patch pixels -> ``(B, N, hidden)`` embeddings."""
         b, n, _ = patches.shape
-        x = patches.reshape(b * n, 3, self.patch_size, self.patch_size)
-        x = F.relu(self.gn_root(self.conv_root(x)))
-        x = F.max_pool2d(_same_pad(x, 3, 2), 3, 2)
-        x = self.block1(x)
+        flat = patches.reshape(b * n, 3, self.patch_size, self.patch_size)
+        x = torch.cat([self._stem(flat[i:i + STEM_CHUNK]) for i in range(0, b * n, STEM_CHUNK)])
         return self.embedding(x.permute(0, 2, 3, 1).reshape(b, n, -1))  # TensorFlow's (H, W, C) order
+
+    def _stem(self, x: torch.Tensor) -> torch.Tensor:
+        """``(P, 3, p, p)`` patches -> ``(P, 256, p / 4, p / 4)`` stem features."""
+        x = F.relu(self.gn_root(self.conv_root(x)))
+        return self.block1(F.max_pool2d(_same_pad(x, 3, 2), 3, 2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of ``(B, 3, H, W)`` images in ``[0, 1]``: ``(B,)`` (the MOS; 0-100 for SPAQ)."""

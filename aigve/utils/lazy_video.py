@@ -19,13 +19,13 @@ Examples:
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
 
-__all__ = ['LazyVideo', 'frame_batches', 'iter_chunks', 'materialize', 'subset', 'take_frames']
+__all__ = ['LazyVideo', 'frame_batches', 'in_batches', 'iter_chunks', 'materialize', 'subset', 'take_frames']
 
 
 class LazyVideo:
@@ -179,3 +179,25 @@ def frame_batches(videos: Sequence[Any], batch_size: int,
                 owners.append(i)
     if frames:
         yield frames, owners
+
+
+def in_batches(items: Any, batch_size: int, fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """``fn`` over consecutive stacks of at most ``batch_size`` items; the outputs concatenated along dim 0.
+
+    ``items`` is a tensor (sliced along dim 0), a :class:`LazyVideo` (decoded chunk by chunk into the same
+    slices) or a list of equally shaped tensors (stacked per slice, so only one slice is stacked at a time).
+    An empty list gives an empty tensor.
+
+    Examples:
+        >>> in_batches([torch.ones(2, 3)] * 3, 2, lambda x: x.sum((1, 2))).tolist()
+        [6.0, 6.0, 6.0]
+        >>> in_batches(torch.arange(5), 2, lambda x: x * 10).tolist()
+        [0, 10, 20, 30, 40]
+    """
+    if isinstance(items, LazyVideo):
+        parts = [fn(torch.stack(frames)) for frames, _ in frame_batches([items], batch_size)]
+    elif isinstance(items, torch.Tensor):
+        parts = [fn(items[i:i + batch_size]) for i in range(0, items.shape[0], batch_size)]
+    else:
+        parts = [fn(torch.stack(list(items[i:i + batch_size]))) for i in range(0, len(items), batch_size)]
+    return torch.cat(parts, dim=0) if parts else torch.empty(0)

@@ -14,6 +14,7 @@ from aigve.utils.lazy_video import (
     LazyVideo,
     _chunk_starts,
     frame_batches,
+    in_batches,
     iter_chunks,
     materialize,
     subset,
@@ -74,6 +75,22 @@ def test_frame_batches_are_the_same_for_lazy_and_whole_videos(video_file):
         assert torch.equal(torch.stack(a), torch.stack(b))
     sized = [o for _, o in frame_batches([whole(), torch.zeros(2, 3, 8, 8, dtype=torch.uint8)], 32, same_size=True)]
     assert sized == [[0] * 11, [1, 1]]
+
+
+@pytest.mark.parametrize('batch_size', [1, 4, 11, 32])
+def test_in_batches_gives_the_same_rows_for_every_input_kind(video_file, batch_size):
+    seen = []
+
+    def per_frame_mean(batch: torch.Tensor) -> torch.Tensor:
+        seen.append(batch.shape[0])
+        return batch.float().mean((1, 2, 3))
+
+    expected = whole().float().mean((1, 2, 3))
+    for items in (whole(), lazy(video_file, chunk=3), list(whole())):
+        seen.clear()
+        assert torch.equal(in_batches(items, batch_size, per_frame_mean), expected)
+        assert max(seen) <= batch_size and sum(seen) == 11
+    assert in_batches([], batch_size, per_frame_mean).numel() == 0
 
 
 def test_iter_chunks_passes_tensors_whole():

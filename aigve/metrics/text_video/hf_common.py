@@ -21,7 +21,7 @@ from mmengine.logging import print_log
 from torch import nn
 
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
-from aigve.utils.frames import check_video, uniform_indices
+from aigve.utils.frames import check_video, select_frames
 from aigve.utils.imports import is_available
 from aigve.utils.lazy_video import frame_batches, subset
 from aigve.utils.weights import resolve_weights
@@ -48,13 +48,6 @@ def feature_tensor(output: Any) -> torch.Tensor:
         if isinstance(value, torch.Tensor):
             return value
     raise TypeError(f'expected a tensor or a model output with `pooler_output`, but got {type(output).__name__}')
-
-
-def select_frames(video: torch.Tensor, num_frames: int | None) -> torch.Tensor:
-    """Keep ``num_frames`` uniformly spread frames (segment centres); all of them when None or fewer."""
-    if num_frames is None or video.shape[0] <= num_frames:
-        return video
-    return subset(video, uniform_indices(video.shape[0], num_frames))
 
 
 def encode_in_batches(videos: Sequence[torch.Tensor], encode: Callable[[list[torch.Tensor], list[int]],
@@ -247,7 +240,8 @@ class HFTextVideoMetric(BaseVideoMetric):
             verdicts.append(verdict)
             if verdict is None:
                 kept.append(i)
-                frames.append(select_frames(video, self.num_frames))
+                frames.append(video if self.num_frames is None else subset(video, select_frames(
+                    int(video.shape[0]), num_frames=self.num_frames, strategy='uniform')))
         return kept, frames, verdicts
 
     def prompt_embedding(self, prompt: str, encode: Callable[[dict[str, torch.Tensor]], Any]) -> Any:
@@ -308,7 +302,6 @@ __all__ = [
     'feature_tensor',
     'merge_verdicts',
     'preprocess_frames',
-    'select_frames',
     'text_length_limit',
     'tokenize_prompt',
 ]

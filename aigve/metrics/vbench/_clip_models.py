@@ -1,17 +1,16 @@
 """What the VBench dimensions scoring one clip per video share (``overall_consistency``, ``temporal_style``,
-``human_action``): argument checks, the injected-or-loaded model, the per-video verdicts, batched passes."""
+``human_action``): argument checks, the injected-or-loaded model, the per-video verdicts."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import torch
 from torch import nn
 
 from aigve.core.base_metric import Unscorable
 from aigve.utils.frames import check_video
 
-__all__ = ['check_positive_ints', 'model_or_load', 'clip_verdicts', 'in_batches']
+__all__ = ['check_positive_ints', 'model_or_load', 'clip_verdicts']
 
 
 def check_positive_ints(**values: Any) -> None:
@@ -70,16 +69,3 @@ def clip_verdicts(videos: Sequence[Any], samples: Sequence[dict],
             kept.append(i)
             needs.append(need)
     return verdicts, kept, needs
-
-
-def in_batches(clips: list[torch.Tensor], batch_size: int, forward: Callable[[torch.Tensor], torch.Tensor],
-               device: Any) -> torch.Tensor:
-    """``forward`` over ``clips`` stacked ``batch_size`` at a time; the outputs concatenated (float32, CPU).
-
-    Examples:
-        >>> in_batches([torch.ones(2, 3)] * 3, 2, lambda x: x.sum((1, 2)), 'cpu').tolist()
-        [6.0, 6.0, 6.0]
-    """
-    out = [forward(torch.stack(clips[i:i + batch_size]).to(device)).float().cpu()
-           for i in range(0, len(clips), batch_size)]
-    return torch.cat(out) if out else torch.empty(0)

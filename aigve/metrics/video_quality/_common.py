@@ -1,13 +1,13 @@
 """Small shared steps of the video-quality models: input checks, normalisation, resizing, batching."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aigve.utils.lazy_video import LazyVideo, frame_batches, take_frames
+from aigve.utils.lazy_video import LazyVideo, in_batches, take_frames
 from aigve.utils.weights import ResolvedWeights, resolve_weights
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -49,17 +49,6 @@ def center_crop(frames: torch.Tensor, size: int) -> torch.Tensor:
         raise ValueError(f'frames must be at least {size}x{size} to crop, but got {h}x{w}')
     top, left = int(round((h - size) / 2.0)), int(round((w - size) / 2.0))
     return frames[..., top:top + size, left:left + size]
-
-
-def in_batches(x: torch.Tensor | LazyVideo, batch_size: int,
-               fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-    """Apply ``fn`` to consecutive slices of ``x`` along dim 0 and concatenate the results.
-
-    A :class:`~aigve.utils.lazy_video.LazyVideo` is decoded chunk by chunk into the same slices.
-    """
-    if isinstance(x, LazyVideo):
-        return torch.cat([fn(torch.stack(frames)) for frames, _ in frame_batches([x], batch_size)], dim=0)
-    return torch.cat([fn(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)], dim=0)
 
 
 def slowfast_clip_features(extractor: nn.Module, video: torch.Tensor | LazyVideo, clips: Sequence[Sequence[int]],

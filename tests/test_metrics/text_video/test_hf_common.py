@@ -29,11 +29,21 @@ def test_encode_in_batches_splits_back_per_video():
     assert [o.reshape(-1).tolist() for o in out] == [[0.0] * 3, [1.0], [2.0] * 4]
 
 
-def test_select_frames():
+def test_prepare_videos_keeps_uniform_frames():
+    """The text-video metrics keep ``num_frames`` segment centres (all frames when None or fewer)."""
+    from types import SimpleNamespace
+
     video = torch.arange(10).reshape(10, 1, 1, 1).expand(10, 3, 1, 1).to(torch.uint8)
-    assert hf_common.select_frames(video, None).shape[0] == 10
-    assert hf_common.select_frames(video, 20).shape[0] == 10
-    assert hf_common.select_frames(video, 5)[:, 0, 0, 0].tolist() == [1, 3, 5, 7, 9]
+
+    def kept(num_frames):
+        owner = SimpleNamespace(num_frames=num_frames, min_frames=1)
+        _, frames, verdicts = hf_common.HFTextVideoMetric.prepare_videos(owner, [video], [{'prompt': 'a'}], True)
+        assert verdicts == [None]
+        return frames[0][:, 0, 0, 0].tolist()
+
+    assert kept(None) == list(range(10))
+    assert kept(20) == list(range(10))
+    assert kept(5) == [1, 3, 5, 7, 9]
 
 
 def test_hf_model_is_recorded_through_resolve_weights(tiny_clip_dir):

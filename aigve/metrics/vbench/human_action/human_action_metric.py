@@ -9,9 +9,9 @@ from torch import nn
 
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
 from aigve.registry import METRICS
-from aigve.utils.lazy_video import take_frames
+from aigve.utils.lazy_video import in_batches, take_frames
 
-from .._clip_models import check_positive_ints, clip_verdicts, in_batches, model_or_load
+from .._clip_models import check_positive_ints, clip_verdicts, model_or_load
 from ..auxiliary import auxiliary_value
 from .functional import clip_indices, is_correct, kinetics400_names, label_from_filename, umt_transform
 
@@ -142,8 +142,8 @@ class HumanAction(BaseVideoMetric):
         """Sigmoid class probabilities ``(N, num_labels)`` (float32, CPU) of ``(T, 3, S, S)`` clips."""
         if not clips:
             return torch.empty(0, len(self.names))
-        return in_batches(clips, self.video_batch_size,
-                          lambda batch: torch.sigmoid(self.model(pixel_values=batch).logits.float()), self.device)
+        return in_batches(clips, self.video_batch_size, lambda batch: torch.sigmoid(
+            self.model(pixel_values=batch.to(self.device)).logits.float()).cpu())
 
     def score_batch(self, videos: Sequence[Any], samples: Sequence[dict]) -> list[dict[str, float] | Unscorable]:
         """1.0 when a kept top-5 class is the video's action, else 0.0; clips of the batch share passes."""

@@ -16,9 +16,9 @@ from mmengine.logging import print_log
 from torch import nn
 
 from aigve.core.base_metric import BaseVideoMetric, Unscorable
-from aigve.utils.lazy_video import take_frames
+from aigve.utils.lazy_video import in_batches, take_frames
 
-from .._clip_models import check_positive_ints, clip_verdicts, in_batches, model_or_load
+from .._clip_models import check_positive_ints, clip_verdicts, model_or_load
 from .functional import clip_indices, viclip_frame_transform, video_text_cosine
 
 __all__ = ['ViCLIPPromptMetric']
@@ -128,7 +128,8 @@ class ViCLIPPromptMetric(BaseVideoMetric):
 
     def video_embeddings(self, clips: list[torch.Tensor]) -> torch.Tensor:
         """``(N, D)`` float32 CPU embeddings of ``N`` clips, ``video_batch_size`` clips per pass."""
-        return in_batches(clips, self.video_batch_size, self.model.encode_video, self.device)
+        return in_batches(clips, self.video_batch_size,
+                          lambda batch: self.model.encode_video(batch.to(self.device)).float().cpu())
 
     def _weights_key(self) -> tuple:
         """Loaded checkpoints: their sha256; an injected module: its identity and its tensors' in-place versions."""

@@ -11,7 +11,6 @@ from aigve.metrics.video_quality._common import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     check_positive_int,
-    in_batches,
     load_quality_head,
     normalise,
     resize,
@@ -24,6 +23,7 @@ from aigve.metrics.video_quality.gstvqa.functional import (
 from aigve.metrics.video_quality.gstvqa.network import GSTVQANet
 from aigve.registry import METRICS
 from aigve.utils.frames import check_video
+from aigve.utils.lazy_video import in_batches
 
 __all__ = ['GSTVQA']
 

@@ -11,7 +11,6 @@ from aigve.metrics.video_quality._common import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     check_positive_int,
-    in_batches,
     load_quality_head,
     normalise,
     resize,
@@ -28,7 +27,7 @@ from aigve.metrics.video_quality.light_vqa.functional import (
 from aigve.metrics.video_quality.light_vqa.network import LightVQANet
 from aigve.registry import METRICS
 from aigve.utils.frames import check_video
-from aigve.utils.lazy_video import LazyVideo, take_frames
+from aigve.utils.lazy_video import LazyVideo, in_batches, take_frames
 
 __all__ = ['LightVQA']
 

@@ -13,7 +13,6 @@ from aigve.metrics.video_quality._common import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     check_positive_int,
-    in_batches,
     load_quality_head,
     normalise,
     resize,
@@ -33,7 +32,7 @@ from aigve.metrics.video_quality.lightvqa_plus.functional import (
 from aigve.metrics.video_quality.lightvqa_plus.network import ClipExposurePrompts, LightVQAPlusNet
 from aigve.registry import METRICS
 from aigve.utils.frames import check_video
-from aigve.utils.lazy_video import LazyVideo, take_frames
+from aigve.utils.lazy_video import LazyVideo, in_batches, take_frames
 from aigve.utils.weights import ResolvedWeights, resolve_weights
 
 __all__ = ['LightVQAPlus', 'build_clip_exposure_prompts']

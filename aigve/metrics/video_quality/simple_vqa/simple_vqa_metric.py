@@ -13,7 +13,6 @@ from aigve.metrics.video_quality._common import (
     IMAGENET_STD,
     center_crop,
     check_positive_int,
-    in_batches,
     load_quality_head,
     normalise,
     resize,
@@ -24,7 +23,7 @@ from aigve.metrics.video_quality.simple_vqa.functional import key_frame_indices,
 from aigve.metrics.video_quality.simple_vqa.network import SimpleVQANet
 from aigve.registry import METRICS
 from aigve.utils.frames import check_video
-from aigve.utils.lazy_video import LazyVideo, take_frames
+from aigve.utils.lazy_video import LazyVideo, in_batches, take_frames
 
 __all__ = ['SimpleVQA']
 
