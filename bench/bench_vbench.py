@@ -372,16 +372,17 @@ def main() -> None:
     print(f'  aigve pipeline efficiency (model forward / loop wall): median {statistics.median(effs):.3f} '
           f'(runs: {", ".join(f"{e:.3f}" for e in effs)}); loop {loop:.1f} s of {med["aigve"]:.1f} s with the runner')
     print('  model time per dimension, median s (aigve / vbench):')
-    for name in dict.fromkeys(k for d in per_dim['aigve'] + per_dim['vbench'] for k in d):
-        a = statistics.median(d.get(name, 0.0) for d in per_dim['aigve'])
-        v = statistics.median(d.get(name, 0.0) for d in per_dim['vbench'])
+    names = dict.fromkeys(k for d in per_dim['aigve'] + per_dim['vbench'] for k in d)
+    dim_med = {side: {name: statistics.median(d.get(name, 0.0) for d in per_dim[side]) for name in names}
+               for side in ('aigve', 'vbench')}
+    for name in names:
+        a, v = dim_med['aigve'][name], dim_med['vbench'][name]
         label = name + (' (+ TemporalStyle: one ViCLIP)' if name == 'OverallConsistency' else '')
         print(f'    {label:45s} {a:7.1f} / {v:7.1f}  ({v / a if a else float("nan"):.2f}x)')
-    dims = {name: statistics.median(d.get(name, 0.0) for d in per_dim['aigve']) for name in per_dim['aigve'][0]}
-    if dims:
-        costliest = max(dims, key=dims.get)
+    if names:
+        costliest = max(names, key=dim_med['aigve'].get)
         print(f'  ceiling of the speed-up while every forward pass stays: vbench median / aigve {costliest} model time '
-              f'= {med["vbench"] / dims[costliest]:.2f}x (if all else cost nothing)')
+              f'= {med["vbench"] / dim_med["aigve"][costliest]:.2f}x (if all else cost nothing)')
     last = runs['aigve'][-1]
     print(f'  aigve scored {last["scored"]} videos, {len(last["failures"])} failures; per-video scores, both sides: '
           f'max |difference| {diff:.2e} over {compared} values')

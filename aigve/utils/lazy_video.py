@@ -199,5 +199,5 @@ def in_batches(items: Any, batch_size: int, fn: Callable[[torch.Tensor], torch.T
     elif isinstance(items, torch.Tensor):
         parts = [fn(items[i:i + batch_size]) for i in range(0, items.shape[0], batch_size)]
     else:
-        parts = [fn(torch.stack(list(items[i:i + batch_size]))) for i in range(0, len(items), batch_size)]
+        parts = [fn(torch.stack(items[i:i + batch_size])) for i in range(0, len(items), batch_size)]
     return torch.cat(parts, dim=0) if parts else torch.empty(0)

@@ -240,8 +240,10 @@ class HFTextVideoMetric(BaseVideoMetric):
             verdicts.append(verdict)
             if verdict is None:
                 kept.append(i)
-                frames.append(video if self.num_frames is None else subset(video, select_frames(
-                    int(video.shape[0]), num_frames=self.num_frames, strategy='uniform')))
+                if self.num_frames is not None and video.shape[0] > self.num_frames:  # else no copy
+                    video = subset(video, select_frames(int(video.shape[0]), num_frames=self.num_frames,
+                                                        strategy='uniform'))
+                frames.append(video)
         return kept, frames, verdicts
 
     def prompt_embedding(self, prompt: str, encode: Callable[[dict[str, torch.Tensor]], Any]) -> Any:
